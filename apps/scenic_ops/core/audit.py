@@ -1,0 +1,139 @@
+"""Writing the audit trail. Who acts comes from the request (middleware) or `acting_as`."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from scenic_ops.core.models.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    name: str
+    ip: str | None = None
+
+
+_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("audit_actor", default=None)
+
+
+def actor_of_request(request) -> Actor:
+    user = getattr(request, "user", None)  # DRF sets an API-key caller here too
+    ip = request.META.get("REMOTE_ADDR")
+    if user is not None and user.is_authenticated:
+        return Actor(getattr(user, "pk", None), user.get_username(), ip)
+    return Actor(None, "anonymous", ip)
+
+
+def current_actor() -> Actor | None:
+    """Who is acting: set by `acting_as`, or resolved lazily from the current request."""
+    value = _actor.get()
+    if value is None or isinstance(value, Actor):
+        return value
+    return actor_of_request(value)
+
+
+@contextlib.contextmanager
+def acting_as(user: Any = None, *, name: str = "", ip: str | None = None) -> Iterator[None]:
+    """Attribute everything recorded inside the block to `user` (or a named system actor)."""
+    if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "pk", None):
+        actor = Actor(user.pk, user.get_username(), ip)
+    else:
+        actor = Actor(None, name or str(user or "system"), ip)
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return "<binary>"
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _tracked_fields(instance: models.Model) -> list[models.Field]:
+    ignored = set(getattr(instance, "audit_ignored", ()))
+    return [f for f in instance._meta.concrete_fields if f.name not in ignored and f.attname not in ignored]
+
+
+def diff(instance: models.Model, *, creating: bool) -> dict[str, list[Any]]:
+    loaded: dict[str, Any] = getattr(instance, "_audit_loaded", {})
+    masked = set(getattr(instance, "audit_masked", ()))
+    changes: dict[str, list[Any]] = {}
+    for field in _tracked_fields(instance):
+        new = getattr(instance, field.attname)
+        if creating:
+            old = None
+        elif field.attname in loaded:
+            old = loaded[field.attname]
+        else:
+            continue  # deferred: we do not know the old value
+        if isinstance(old, memoryview):
+            old = bytes(old)
+        if isinstance(new, memoryview):
+            new = bytes(new)
+        if old == new:
+            continue
+        if creating and new in (None, "", [], {}):
+            continue
+        if field.name in masked or field.attname in masked:
+            changes[field.name] = ["***", "***"]
+        else:
+            changes[field.name] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def record(
+    action: str,
+    instance: models.Model | None = None,
+    *,
+    changes: dict | None = None,
+    message: str = "",
+    actor: Actor | None = None,
+    user: Any = None,
+) -> AuditEvent:
+    if user is not None and getattr(user, "pk", None):
+        actor = Actor(user.pk, user.get_username(), actor.ip if actor else None)
+    actor = actor or current_actor()
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.user_id if actor else None,
+        actor_name=(actor.name if actor else "system")[:150],
+        ip=actor.ip if actor else None,
+        changes=changes or {},
+        message=message[:500],
+    )
+    if instance is not None:
+        event.content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+        event.object_id = str(instance.pk)
+        event.object_repr = str(instance)[:200]
+    event.save()
+    return event
+
+
+def record_save(instance: models.Model, *, creating: bool) -> None:
+    changes = diff(instance, creating=creating)
+    if not creating and not changes:
+        return
+    record(AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE, instance, changes=changes)
+    instance._audit_loaded = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def record_delete(instance: models.Model) -> None:
+    record(AuditEvent.Action.DELETE, instance)
+
+
+def history(instance: models.Model):
+    ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+    return AuditEvent.objects.filter(content_type=ct, object_id=str(instance.pk)).select_related("actor")
