@@ -110,7 +110,12 @@ DATABASES = {
     "default": {
         **_db_common,
         "NAME": _db_name,
-        "TEST": {"NAME": f"{_db_name}_test", "CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        # SCENIC_TEST_DB_SUFFIX lets several test runs share one server (e.g. parallel work trees).
+        "TEST": {
+            "NAME": f"{_db_name}_test{os.environ.get('SCENIC_TEST_DB_SUFFIX', '')}",
+            "CHARSET": "utf8mb4",
+            "COLLATION": "utf8mb4_unicode_ci",
+        },
     }
 }
 if SITE.get("database", "replica_host"):

@@ -17,6 +17,7 @@ from scenic_ops.core.forms import StaffLoginForm
 from scenic_ops.core.models import (
     ApiKey,
     AuditEvent,
+    CalendarDay,
     Department,
     JobRun,
     JobSchedule,
@@ -176,6 +177,20 @@ class ZoneAdmin(AuditedAdmin):
     @display(description=_("spatial capacity"))
     def spatial(self, obj):
         return obj.spatial_capacity
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from scenic_ops.core import calendar
+
+        calendar.invalidate()
 
 
 @admin.register(AuditEvent)

@@ -1,5 +1,6 @@
 from .api import ApiKey, IdempotencyRecord
 from .audit import AuditedModel, AuditEvent
+from .calendar import CalendarDay
 from .jobs import JobRun, JobSchedule, SystemAlert
 from .outbox import OutboxMessage, RecordedMessage
 from .patches import PatchRun
@@ -10,6 +11,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuditedModel",
+    "CalendarDay",
     "Department",
     "IdempotencyRecord",
     "JobRun",
