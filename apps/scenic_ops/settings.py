@@ -54,9 +54,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_rq",
-    "axes",
+    "scenic_ops.core.thirdparty.LoginProtectionConfig",  # django-axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "scenic_ops.core.thirdparty.TwoFactorConfig",  # django-otp TOTP
     *DOMAIN_APPS,
 ]
 

@@ -234,7 +234,7 @@ class OutboxMessageAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_resend_permission(self, request):
+    def has_resend_permission(self, request, object_id=None):
         return request.user.has_perm("core.resend_outboxmessage")
 
     @display(description=_("last error"))
@@ -278,7 +278,7 @@ class JobScheduleAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_run_job_permission(self, request):
+    def has_run_job_permission(self, request, object_id=None):
         return request.user.has_perm("core.run_job")
 
     @action(description=_("Run selected jobs now"), permissions=["run_job"])

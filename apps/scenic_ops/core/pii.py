@@ -72,9 +72,11 @@ def blind_index(value: str, *, kind: str) -> str:
 
 def mask_id_number(value: str) -> str:
     v = normalise(value)
-    if len(v) <= 6:
-        return "*" * len(v)
-    return v[:4] + "*" * (len(v) - 8) + v[-4:] if len(v) > 8 else v[:2] + "*" * (len(v) - 4) + v[-2:]
+    if len(v) >= 15:  # resident ID and residence permits: region and check digits stay readable
+        return v[:4] + "*" * (len(v) - 8) + v[-4:]
+    if len(v) > 5:  # passports and travel permits
+        return v[:2] + "*" * (len(v) - 4) + v[-2:]
+    return "*" * len(v)
 
 
 def mask_phone(value: str) -> str:

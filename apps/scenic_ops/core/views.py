@@ -38,7 +38,7 @@ def lockout_response(request, credentials=None, *args, **kwargs) -> HttpResponse
     )
     if _wants_json(request):
         return JsonResponse({"code": "account_locked", "detail": message}, status=429)
-    return render(request, "core/locked.html", {"message": message}, status=429)
+    return render(request, "pages/locked.html", {"message": message}, status=429)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -52,14 +52,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     body = error_body(code)
     if _wants_json(request):
         return JsonResponse(body, status=status)
-    return render(request, "core/error.html", {"status": status, "message": body["detail"]}, status=status)
+    return render(request, "pages/error.html", {"status": status, "message": body["detail"]}, status=status)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     body = error_body(CoreCode.NOT_FOUND)
     if _wants_json(request):
         return JsonResponse(body, status=404)
-    return render(request, "core/error.html", {"status": 404, "message": body["detail"]}, status=404)
+    return render(request, "pages/error.html", {"status": 404, "message": body["detail"]}, status=404)
 
 
 @extend_schema(summary="Who am I", description="Echoes the authenticated caller: a staff user or an API key.")
