@@ -73,6 +73,11 @@ def day_labels(days: int, now: datetime) -> list[date]:
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
+def day_label(day: date) -> str:
+    """Short axis labels that fit 14 days in half a card: the day, with the month on the 1st."""
+    return day.strftime("%-m/%-d") if day.day == 1 else str(day.day)
+
+
 def per_day(queryset, field_name: str, days: int, now: datetime, **aggregates) -> dict[date, dict[str, int]]:
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     rows = (
@@ -108,6 +113,7 @@ def _people_cards(request, now: datetime) -> list[Card]:
             labels=[g.name for g in groups],
             datasets=[{"name": _("Staff"), "values": [g.n for g in groups]}],
             order=10,
+            width="full",
             link="/admin/core/user/",
         )
     ]
@@ -130,7 +136,7 @@ def _audit_cards(request, now: datetime) -> list[Card]:
         Card(
             title=_("Audit events per day"),
             chart_type="line",
-            labels=[d.strftime("%m-%d") for d in days],
+            labels=[day_label(d) for d in days],
             datasets=[
                 {"name": _("All events"), "values": [data.get(d, {}).get("n", 0) for d in days]},
                 {"name": _("Security events"), "values": [data.get(d, {}).get("denied", 0) for d in days]},
@@ -177,7 +183,7 @@ def _job_cards(request, now: datetime) -> list[Card]:
         Card(
             title=_("Job runs and failures"),
             chart_type="bar",
-            labels=[d.strftime("%m-%d") for d in days],
+            labels=[day_label(d) for d in days],
             datasets=[
                 {"name": _("Succeeded"), "values": [data.get(d, {}).get("ok", 0) for d in days]},
                 {"name": _("Failed"), "values": [data.get(d, {}).get("failed", 0) for d in days]},
