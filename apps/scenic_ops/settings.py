@@ -9,6 +9,7 @@ import pymysql
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.conf import ROOT, load_site
+from scenic_ops.core import redis_sentinel
 
 # PyMySQL (MIT) stands in for mysqlclient (GPL) so the shipped product stays MIT-clean.
 pymysql.install_as_MySQLdb()
@@ -139,12 +140,15 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+if redis_sentinel.is_sentinel(REDIS_URL):
+    CACHES["default"]["OPTIONS"] = {"pool_class": "scenic_ops.core.redis_sentinel.SentinelPool"}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_NAME = f"scenic_{SITE.name}_session"
 CSRF_COOKIE_NAME = f"scenic_{SITE.name}_csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 
-RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in ("high", "default", "low")}
+_rq_connection = redis_sentinel.rq_queue_config(REDIS_URL) if redis_sentinel.is_sentinel(REDIS_URL) else {"URL": REDIS_URL}
+RQ_QUEUES = {name: {**_rq_connection, "DEFAULT_TIMEOUT": 600} for name in ("high", "default", "low")}
 RQ_SHOW_ADMIN_LINK = False
 
 # --- Auth -------------------------------------------------------------------
