@@ -1,12 +1,13 @@
 # scenic-ops: the two commands. SCENIC_SITE picks the site (default: sites/default).
 .PHONY: run test lint bench setup-run setup-test
+PYDIRS := $(wildcard apps tests bench patches scripts)
 
 run: setup-run
 	bash scripts/start.sh
 
 test: setup-test
-	.venv/bin/ruff check apps tests bench patches scripts
-	.venv/bin/ruff format --check apps tests bench patches scripts
+	.venv/bin/ruff check $(PYDIRS)
+	.venv/bin/ruff format --check $(PYDIRS)
 	.venv/bin/python manage.py makemigrations --check --dry-run -v 0
 	SCENIC_TESTING=1 .venv/bin/pytest
 
@@ -17,7 +18,7 @@ setup-test:
 	bash scripts/setup.sh test
 
 lint:
-	.venv/bin/ruff check apps tests bench patches scripts && .venv/bin/ruff format --check apps tests bench patches scripts
+	.venv/bin/ruff check $(PYDIRS) && .venv/bin/ruff format --check $(PYDIRS)
 
 bench: setup-test
 	.venv/bin/python bench/booking.py --quick

@@ -75,7 +75,8 @@ stamp=".venv/.installed-$(basename "$req")"
 sum="$(cat requirements/*.txt | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
   say "installing Python packages ($req)"
-  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  .venv/bin/pip install -q --disable-pip-version-check -r "$req" 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/pip check >/dev/null || die "installed Python packages conflict (pip check)"
   echo "$sum" > "$stamp"
 fi
 
