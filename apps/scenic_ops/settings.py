@@ -147,7 +147,9 @@ SESSION_COOKIE_NAME = f"scenic_{SITE.name}_session"
 CSRF_COOKIE_NAME = f"scenic_{SITE.name}_csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 
-_rq_connection = redis_sentinel.rq_queue_config(REDIS_URL) if redis_sentinel.is_sentinel(REDIS_URL) else {"URL": REDIS_URL}
+_rq_connection = (
+    redis_sentinel.rq_queue_config(REDIS_URL) if redis_sentinel.is_sentinel(REDIS_URL) else {"URL": REDIS_URL}
+)
 RQ_QUEUES = {name: {**_rq_connection, "DEFAULT_TIMEOUT": 600} for name in ("high", "default", "low")}
 RQ_SHOW_ADMIN_LINK = False
 
