@@ -1,0 +1,27 @@
+from .counts import CountAdjustment, DailyFlow, FlowCount, PassageKey
+from .devices import CountingDevice, DeviceReading
+from .forecasts import Forecast, ForecastWarning
+from .levels import Level, LevelChange, LevelState, SalesHalt, WarningPolicy
+from .places import Notice, ParkingLot, WaitQueue
+from .reporting import ProvincialReport, ReportingEndpoint
+
+__all__ = [
+    "CountAdjustment",
+    "CountingDevice",
+    "DailyFlow",
+    "DeviceReading",
+    "FlowCount",
+    "Forecast",
+    "ForecastWarning",
+    "Level",
+    "LevelChange",
+    "LevelState",
+    "Notice",
+    "ParkingLot",
+    "PassageKey",
+    "ProvincialReport",
+    "ReportingEndpoint",
+    "SalesHalt",
+    "WaitQueue",
+    "WarningPolicy",
+]

@@ -1,0 +1,21 @@
+"""Visitor-flow services: every state change of the domain, as plain functions.
+
+Other domains call these (never the tables):
+- record_passages(zone_code | None, entries, exits, at, source, dedupe_key=None)  — gates
+- halt_sales(day, reason=...), resume_sales(day, reason=...)                   — operators
+The read side (is today's sale stopped?) is `flow.selectors.sales_halted(day)`.
+"""
+
+from scenic_ops.flow.services.counting import correct_in_park, record_passages
+from scenic_ops.flow.services.levels import evaluate, halt_sales, resume_sales
+from scenic_ops.flow.services.notices import publish_notice, set_wait
+
+__all__ = [
+    "correct_in_park",
+    "evaluate",
+    "halt_sales",
+    "publish_notice",
+    "record_passages",
+    "resume_sales",
+    "set_wait",
+]
