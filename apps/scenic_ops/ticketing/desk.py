@@ -1,0 +1,381 @@
+"""Desk pages beyond the model lists: capacity calendar, sales report, counter sale, group booking, exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from openpyxl import Workbook
+
+from scenic_ops.core import audit
+from scenic_ops.ticketing import catalog, groups, idcard, selectors, services
+from scenic_ops.ticketing.errors import TicketingError
+from scenic_ops.ticketing.models import Bucket, Channel, Order, Partner, TimeSlot
+
+XLSX_MAX_ROWS = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page(admin_site, request, template: str, title: str, **context) -> TemplateResponse:
+    return TemplateResponse(
+        request, template, {**admin_site.each_context(request), "title": title, "subtitle": None, **context}
+    )
+
+
+def _need(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+# --- calendar --------------------------------------------------------------------------------------
+def calendar_view(admin_site, request):
+    """A week of sale days: per slot, used / capacity (and allotments), with the day's bucket."""
+    _need(request, "ticketing.view_bucket")
+    start = _date(request.GET.get("start"), timezone.localdate())
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    buckets = Bucket.objects.filter(date__in=days).select_related("slot", "product").order_by("slot__start", "id")
+    grid: dict[dt.date, dict] = {d: {"day": None, "slots": [], "products": {}, "allotments": {}} for d in days}
+    for b in buckets:
+        entry = grid[b.date]
+        if b.kind == Bucket.Kind.DAY:
+            entry["day"] = b
+        elif b.kind == Bucket.Kind.SLOT:
+            entry["slots"].append(b)
+        elif b.kind == Bucket.Kind.PRODUCT:
+            entry["products"].setdefault(b.slot_id, []).append(b)
+        else:
+            entry["allotments"].setdefault(b.slot_id, []).append(b)
+    rows = []
+    for d in days:
+        entry = grid[d]
+        for slot_bucket in entry["slots"]:
+            slot_bucket.extra = entry["products"].get(slot_bucket.slot_id, []) + entry["allotments"].get(
+                slot_bucket.slot_id, []
+            )
+        rows.append({"date": d, **entry})
+    return _page(
+        admin_site,
+        request,
+        "admin/ticketing/calendar.html",
+        _("Capacity calendar"),
+        rows=rows,
+        previous=(start - dt.timedelta(days=7)).isoformat(),
+        next=(start + dt.timedelta(days=7)).isoformat(),
+    )
+
+
+# --- sales report ----------------------------------------------------------------------------------
+REPORT_COLUMNS = [
+    "date",
+    "channel",
+    "product",
+    "product_name",
+    "tickets",
+    "gross",
+    "refunded_tickets",
+    "refunded",
+    "net",
+]
+
+
+def report_view(admin_site, request):
+    _need(request, "ticketing.view_order")
+    today = timezone.localdate()
+    start = _date(request.GET.get("start"), today - dt.timedelta(days=6))
+    end = _date(request.GET.get("end"), today)
+    if end < start or (end - start).days > 366:
+        end = start
+    rows = selectors.daily_sales(start, end)
+    labels = dict(Channel.choices)
+    for row in rows:
+        row["channel_label"] = labels.get(row["channel"], row["channel"])
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        audit.record("action", message=f"sales report export {start}..{end} ({fmt})")
+        header = [
+            _("date"),
+            _("channel"),
+            _("product"),
+            _("product name"),
+            _("tickets"),
+            _("gross (CNY)"),
+            _("refunded tickets"),
+            _("refunded (CNY)"),
+            _("net (CNY)"),
+        ]
+        data = [[row[c] if c != "channel" else str(row["channel_label"]) for c in REPORT_COLUMNS] for row in rows]
+        name = f"sales-{start}-{end}"
+        return _csv(name, header, data) if fmt == "csv" else _xlsx(name, header, data)
+    totals = {
+        "tickets": sum(r["tickets"] for r in rows),
+        "gross": sum((r["gross"] for r in rows), Decimal("0")),
+        "refunded": sum((r["refunded"] for r in rows), Decimal("0")),
+        "net": sum((r["net"] for r in rows), Decimal("0")),
+    }
+    by_channel: dict[str, Decimal] = {}
+    for r in rows:
+        by_channel[str(r["channel_label"])] = by_channel.get(str(r["channel_label"]), Decimal("0")) + r["net"]
+    chart = {
+        "title": _("Net sales by channel (CNY)"),
+        "chart_type": "bar",
+        "labels": list(by_channel),
+        "datasets": [{"name": _("Net"), "values": [float(v) for v in by_channel.values()]}],
+    }
+    import json
+
+    return _page(
+        admin_site,
+        request,
+        "admin/ticketing/report.html",
+        _("Daily sales by channel and product"),
+        rows=rows,
+        totals=totals,
+        start=start,
+        end=end,
+        chart=json.dumps(chart, ensure_ascii=False),
+        query=request.GET.urlencode(),
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv(name: str, header: list, rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
+        yield writer.writerow([str(h) for h in header])
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _xlsx(name: str, header: list, rows) -> HttpResponse:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append([str(h) for h in header])
+    for i, row in enumerate(rows):
+        if i >= XLSX_MAX_ROWS:
+            sheet.append([_("… truncated: use the CSV export for more than %(n)s rows") % {"n": XLSX_MAX_ROWS}])
+            break
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def export_queryset(model_admin, request, fmt: str):
+    """The changelist as filtered on screen, as CSV (streamed, any size) or xlsx (up to 100,000 rows)."""
+    changelist = model_admin.get_changelist_instance(request)
+    queryset = changelist.get_queryset(request)
+    fields = model_admin.export_fields
+    header = [str(model_admin.model._meta.get_field(f.split("__")[0]).verbose_name) for f in fields]
+    rows = (
+        [str(v) if not isinstance(v, int | float | Decimal) else v for v in values]
+        for values in queryset.values_list(*fields).iterator(chunk_size=2000)
+    )
+    name = f"{model_admin.model._meta.model_name}s-{timezone.localdate()}"
+    audit.record("action", message=f"export {model_admin.model._meta.label} ({fmt})")
+    return _csv(name, header, rows) if fmt == "csv" else _xlsx(name, header, rows)
+
+
+# --- counter sale and staff-assisted booking ---------------------------------------------------------
+class SlotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, slot: TimeSlot) -> str:
+        return f"{slot.date:%m-%d} {slot.start:%H:%M}–{slot.end:%H:%M}" + (
+            f" · {slot.product}" if slot.product_id else ""
+        )
+
+
+class CounterForm(forms.Form):
+    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=_l("Time slot"))
+    product = forms.ChoiceField(label=_l("Product"))
+    channel = forms.ChoiceField(
+        label=_l("Sold as"),
+        choices=[(Channel.COUNTER, _l("Counter sale")), (Channel.STAFF, _l("For an elderly visitor (phone/counter)"))],
+    )
+    payment_method = forms.ChoiceField(
+        label=_l("Payment"),
+        choices=[
+            (Order.PaymentMethod.CASH, Order.PaymentMethod.CASH.label),
+            (Order.PaymentMethod.CARD, Order.PaymentMethod.CARD.label),
+            (Order.PaymentMethod.QR, Order.PaymentMethod.QR.label),
+            (Order.PaymentMethod.FREE, Order.PaymentMethod.FREE.label),
+        ],
+    )
+    contact_phone = forms.CharField(label=_l("Mobile for the SMS (optional)"), required=False, max_length=11)
+
+    def __init__(self, *args, visitors: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.now()
+        self.fields["slot"].queryset = TimeSlot.objects.filter(
+            date__gte=timezone.localdate(now), date__lte=timezone.localdate(now) + dt.timedelta(days=7), ends_at__gt=now
+        ).select_related("product")
+        cat = catalog.get()
+        self.fields["product"].choices = [
+            (p.code, p.label) for p in sorted(cat.products.values(), key=lambda p: p.sort_order) if p.active
+        ]
+        categories = [
+            (c.code, c.label) for c in sorted(cat.categories.values(), key=lambda c: c.sort_order) if c.active
+        ]
+        id_types = [(code, _(label)) for code, label in ID_TYPE_LABELS]
+        self.visitor_rows = []
+        for i in range(visitors):
+            self.fields[f"name_{i}"] = forms.CharField(label=_l("Name"), max_length=40)
+            self.fields[f"id_type_{i}"] = forms.ChoiceField(label=_l("ID document"), choices=id_types)
+            self.fields[f"id_number_{i}"] = forms.CharField(label=_l("ID number"), max_length=20)
+            self.fields[f"category_{i}"] = forms.ChoiceField(label=_l("Category"), choices=categories)
+            self.visitor_rows.append([f"name_{i}", f"id_type_{i}", f"id_number_{i}", f"category_{i}"])
+
+
+ID_TYPE_LABELS = [
+    (idcard.RESIDENT, "Resident identity card"),
+    (idcard.PERMIT, "Residence permit (HK/Macao/Taiwan)"),
+    (idcard.PASSPORT, "Passport"),
+    (idcard.HKMO, "HK/Macao travel permit"),
+    (idcard.TAIWAN, "Taiwan travel permit"),
+]
+
+
+def counter_view(admin_site, request):
+    """The ticket counter: sell for cash, card or QR, or book for an elderly visitor; print or SMS."""
+    _need(request, "ticketing.add_order")
+    try:
+        visitors = max(1, min(20, int(request.GET.get("visitors", 1))))
+    except ValueError:
+        visitors = 1
+    form = CounterForm(request.POST or None, visitors=visitors)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        items: dict[str, list[services.VisitorIn]] = {}
+        for i in range(visitors):
+            items.setdefault(data[f"category_{i}"], []).append(
+                services.VisitorIn(data[f"name_{i}"], data[f"id_type_{i}"], data[f"id_number_{i}"])
+            )
+        req = services.BookingRequest(
+            slot_id=data["slot"].id,
+            items=[services.ItemIn(data["product"], code, people) for code, people in items.items()],
+            channel=data["channel"],
+            contact_phone=data["contact_phone"],
+            confirm=True,
+            payment_method=data["payment_method"],
+            created_by_id=request.user.pk,
+            notify_sms=bool(data["contact_phone"]),
+        )
+        try:
+            booking = services.book(req)
+        except TicketingError as exc:
+            messages.error(request, f"{exc.detail} ({exc.code})")
+        else:
+            messages.success(
+                request, _("Sold: order %(number)s, ¥%(total)s.") % {"number": booking.number, "total": booking.total}
+            )
+            return redirect(f"../order/{booking.order_id}/change/")
+    return _page(
+        admin_site,
+        request,
+        "admin/ticketing/counter.html",
+        _("Counter sale"),
+        form=form,
+        visitors=visitors,
+        more=visitors + 1,
+        fewer=max(1, visitors - 1),
+    )
+
+
+# --- group bookings --------------------------------------------------------------------------------
+class GroupForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        queryset=Partner.objects.filter(kind=Partner.Kind.AGENCY, active=True), label=_l("Travel agency")
+    )
+    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=_l("Time slot"))
+    product = forms.ChoiceField(label=_l("Product"))
+    guide = forms.CharField(label=_l("Guide (name and phone)"), max_length=120)
+    members = forms.FileField(label=_l("Member list (xlsx)"))
+    valid_only = forms.BooleanField(label=_l("Book the valid rows even if some rows are bad"), required=False)
+    on_account = forms.BooleanField(
+        label=_l("Settle on the agency's account (confirm now)"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.now()
+        self.fields["slot"].queryset = TimeSlot.objects.filter(
+            date__gte=timezone.localdate(now),
+            date__lte=timezone.localdate(now) + dt.timedelta(days=30),
+            ends_at__gt=now,
+        ).select_related("product")
+        cat = catalog.get()
+        self.fields["product"].choices = [(p.code, p.label) for p in cat.products.values() if p.active]
+
+
+def group_view(admin_site, request):
+    _need(request, "ticketing.add_order")
+    if request.GET.get("template"):
+        response = HttpResponse(groups.template_xlsx(), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="group-members.xlsx"'
+        return response
+    form = GroupForm(request.POST or None, request.FILES or None)
+    report = None
+    booking = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = groups.parse_member_list(data["members"].read(), visit_date=data["slot"].date)
+        except TicketingError as exc:
+            messages.error(request, exc.detail)
+        else:
+            if report.members and (not report.errors or data["valid_only"]):
+                agency = data["agency"]
+                items: dict[str, list[services.VisitorIn]] = {}
+                for m in report.members:
+                    items.setdefault(m.category, []).append(services.VisitorIn(m.name, m.id_type, m.id_number, m.phone))
+                req = services.BookingRequest(
+                    slot_id=data["slot"].id,
+                    items=[services.ItemIn(data["product"], code, people) for code, people in items.items()],
+                    channel=Channel.AGENCY,
+                    partner=services.PartnerRef(agency.id, agency.code, agency.prepaid),
+                    confirm=data["on_account"],
+                    payment_method=Order.PaymentMethod.ACCOUNT if data["on_account"] else "",
+                    group_name=data["guide"],
+                    created_by_id=request.user.pk,
+                )
+                try:
+                    booking = services.book(req)
+                except TicketingError as exc:
+                    messages.error(request, f"{exc.detail} ({exc.code})")
+                else:
+                    messages.success(
+                        request,
+                        _("Group booked: order %(number)s, %(n)s members.")
+                        % {"number": booking.number, "n": len(booking.tickets)},
+                    )
+    return _page(
+        admin_site, request, "admin/ticketing/group.html", _("Group booking"), form=form, report=report, booking=booking
+    )

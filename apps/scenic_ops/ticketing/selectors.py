@@ -1,0 +1,241 @@
+"""Reads: remaining places, the price and inventory calendar, look-ups, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from scenic_ops.core import pii
+from scenic_ops.core.dbrouter import reporting_db
+from scenic_ops.ticketing import catalog, idcard, inventory
+from scenic_ops.ticketing.models import Order, Ticket
+
+OPEN, CLOSED, SOLD_OUT, PAST, UNAVAILABLE = "open", "closed", "sold_out", "past", "unavailable"
+UNLIMITED = 10**9
+
+
+def _product_remaining(
+    product: catalog.ProductInfo,
+    cat: catalog.Catalog,
+    slot: inventory.SlotInfo,
+    day: inventory.DayLayout,
+    states: dict[int, inventory.BucketState],
+    site_free: int,
+) -> int | None:
+    """Places left for this product in this slot; None when the slot does not sell it."""
+    remaining = UNLIMITED
+    for part in cat.parts(product):
+        if part.own_slots:
+            if slot.product_id != part.id:
+                return None
+            state = states.get(slot.bucket)
+            remaining = min(remaining, state.free if state else 0)
+            continue
+        if slot.product_id is not None:
+            return None
+        if part.draws_site:
+            remaining = min(remaining, site_free)
+        if part.per_slot_capacity:
+            bucket = day.product_buckets.get((slot.id, part.id))
+            if bucket is None:
+                return None
+            state = states.get(bucket)
+            remaining = min(remaining, state.free if state else 0)
+    return remaining
+
+
+def availability(date: dt.date, *, now: dt.datetime | None = None) -> dict:
+    """What visitors and partners poll: per time slot, places left (never more than really remain)."""
+    now = now or timezone.now()
+    day = inventory.layout(date)
+    if not day.slots or not day.day_bucket:
+        return {"date": date.isoformat(), "status": UNAVAILABLE, "remaining": 0, "note": day.note, "slots": []}
+    states = inventory.view(date, day.bucket_ids)
+    cat = catalog.get()
+    day_state = states.get(day.day_bucket)
+    day_closed = bool(day_state and day_state.closed)
+    day_free = day_state.free if day_state else 0
+    products = sorted((p for p in cat.products.values() if p.active), key=lambda p: (p.sort_order, p.code))
+    slots = []
+    total = 0
+    for slot in day.slots:
+        state = states.get(slot.bucket)
+        if slot.product_id is None:
+            free = min(day_free, state.free if state else 0)
+        else:
+            free = state.free if state else 0
+        if slot.ends_at <= now:
+            status = PAST
+        elif day_closed or (state and state.closed):
+            status = CLOSED
+        elif free <= 0:
+            status = SOLD_OUT
+        else:
+            status = OPEN
+        remaining = free if status == OPEN else 0
+        per_product = {}
+        for product in products:
+            left = _product_remaining(product, cat, slot, day, states, free)
+            if left is not None:
+                per_product[product.code] = min(left, UNLIMITED) if status == OPEN else 0
+        entry = {
+            "id": slot.id,
+            "start": slot.start.strftime("%H:%M"),
+            "end": slot.end.strftime("%H:%M"),
+            "remaining": remaining,
+            "status": status,
+            "products": per_product,
+        }
+        if slot.product_id is not None:
+            entry["product"] = cat.products[slot.product_id].code if slot.product_id in cat.products else ""
+        else:
+            total += remaining
+        slots.append(entry)
+    if day_closed:
+        day_status = CLOSED
+    elif all(s["status"] == PAST for s in slots):
+        day_status = PAST
+    elif min(total, day_free) <= 0:
+        day_status = SOLD_OUT
+    else:
+        day_status = OPEN
+    return {
+        "date": date.isoformat(),
+        "status": day_status,
+        "remaining": min(total, day_free) if day_status == OPEN else 0,
+        "note": day.note,
+        "slots": slots,
+    }
+
+
+def price_calendar(start: dt.date, days: int, *, product_code: str | None = None) -> list[dict]:
+    """Per day: status, places left per product, and prices per category (the OTA calendar)."""
+    cat = catalog.get()
+    out = []
+    for offset in range(days):
+        date = start + dt.timedelta(days=offset)
+        info = availability(date)
+        day = inventory.layout(date)
+        day_type = catalog.day_type(date, peak=day.peak)
+        products = {}
+        for product in sorted(cat.products.values(), key=lambda p: (p.sort_order, p.code)):
+            if not product.active or (product_code and product.code != product_code):
+                continue
+            left = sum(s["products"].get(product.code, 0) for s in info["slots"])
+            prices = {}
+            for category in cat.categories_for(product):
+                amount = cat.price(product, category, day_type)
+                if amount is not None and category.active:
+                    prices[category.code] = str(amount)
+            products[product.code] = {"remaining": min(left, info["remaining"] or left), "prices": prices}
+        out.append({"date": date.isoformat(), "status": info["status"], "day_type": day_type, "products": products})
+    return out
+
+
+def tickets_for_id_number(
+    number: str, *, date: dt.date | None = None, id_type: str = "resident", statuses=("valid",)
+) -> list[Ticket]:
+    """Tickets of a visitor found by the blind index of the ID number (ID-card entry, no QR)."""
+    index = pii.blind_index(idcard.normalise(number), kind="id")
+    qs = Ticket.objects.filter(id_number_index=index, status__in=list(statuses)).select_related("product", "slot")
+    if date is not None:
+        qs = qs.filter(date=date)
+    return list(qs.order_by("date", "slot__start"))
+
+
+def orders_for_phone_index(index: str, *, limit: int = 50):
+    return (
+        Order.objects.filter(contact_phone_index=index)
+        .order_by("-created_at")
+        .prefetch_related("tickets__product", "tickets__slot", "tickets__category")[:limit]
+    )
+
+
+# --- reports -------------------------------------------------------------------------------
+def daily_sales(start: dt.date, end: dt.date) -> list[dict]:
+    """Per sale day, channel and product: tickets sold, gross, refunded, net (CNY), by confirmation date."""
+    tz = timezone.get_current_timezone()
+    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    finish = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
+    db = reporting_db()
+    rows = (
+        Ticket.objects.using(db)
+        .filter(order__confirmed_at__gte=begin, order__confirmed_at__lt=finish)
+        .values("order__confirmed_at", "order__channel", "product__code", "product__name", "status", "price")
+    )
+    table: dict[tuple, dict] = defaultdict(
+        lambda: {"tickets": 0, "gross": Decimal("0"), "refunded_tickets": 0, "refunded": Decimal("0")}
+    )
+    for row in rows.iterator(chunk_size=5000):
+        day = timezone.localtime(row["order__confirmed_at"], tz).date()
+        key = (day, row["order__channel"], row["product__code"], row["product__name"])
+        entry = table[key]
+        entry["tickets"] += 1
+        entry["gross"] += row["price"]
+        if row["status"] == Ticket.Status.REFUNDED:
+            entry["refunded_tickets"] += 1
+    refunds = (
+        Ticket.objects.using(db)
+        .filter(refund__created_at__gte=begin, refund__created_at__lt=finish)
+        .values(
+            "order__confirmed_at",
+            "order__channel",
+            "product__code",
+            "product__name",
+            "price",
+            "product__refund_fee_percent",
+        )
+    )
+    for row in refunds.iterator(chunk_size=5000):
+        day = timezone.localtime(row["order__confirmed_at"], tz).date()
+        key = (day, row["order__channel"], row["product__code"], row["product__name"])
+        fee = (row["price"] * row["product__refund_fee_percent"] / 100).quantize(Decimal("0.01"))
+        table[key]["refunded"] += row["price"] - fee
+    out = []
+    for (day, channel, code, name), entry in sorted(table.items()):
+        out.append(
+            {
+                "date": day,
+                "channel": channel,
+                "product": code,
+                "product_name": name,
+                **entry,
+                "net": entry["gross"] - entry["refunded"],
+            }
+        )
+    return out
+
+
+def today_summary(now: dt.datetime | None = None) -> dict:
+    """Dashboard numbers: bookings made today, visitors booked for today vs capacity, revenue by channel."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    db = reporting_db()
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min), tz)
+    made = (
+        Order.objects.using(db)
+        .filter(created_at__gte=start)
+        .aggregate(orders=Count("id"), confirmed=Count("id", filter=Q(status="confirmed")))
+    )
+    by_channel = dict(
+        Order.objects.using(db)
+        .filter(confirmed_at__gte=start)
+        .values_list("channel")
+        .annotate(total=Sum("total"))
+        .values_list("channel", "total")
+    )
+    from scenic_ops.ticketing.models import Bucket
+
+    day = Bucket.objects.using(db).filter(kind=Bucket.Kind.DAY, date=today).values("used", "capacity").first()
+    return {
+        "orders_today": made["orders"] or 0,
+        "confirmed_today": made["confirmed"] or 0,
+        "sold_today": day["used"] if day else 0,
+        "capacity_today": day["capacity"] if day else 0,
+        "revenue_by_channel": {k: v or Decimal("0") for k, v in by_channel.items()},
+    }

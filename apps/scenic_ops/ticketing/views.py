@@ -1,0 +1,327 @@
+"""Visitor pages (mobile first, zh/en, elderly mode): book → pay → tickets; look up my orders.
+
+Flow: /book/ (days) → /book/<date>/ (slots with live counts, product, how many of each
+category) → /book/<date>/visitors (one real-name row per ticket) → /o/<order>/<key>/pay →
+the payment provider's cashier → /o/<order>/<key>/ (tickets with QR codes) → /t/<code>/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from scenic_ops.ticketing import catalog, inventory, notify, selectors, services
+from scenic_ops.ticketing import render as ticket_render
+from scenic_ops.ticketing.errors import TicketingError
+from scenic_ops.ticketing.models import Channel, Order, Payment, Ticket
+
+DAYS_AHEAD = 14
+ELDER_COOKIE = "tk_elder"
+SESSION_PHONE = "tk_phone_index"
+SESSION_PHONE_UNTIL = "tk_phone_until"
+ID_TYPES = [
+    ("resident", "Resident identity card"),
+    ("permit", "Residence permit (HK/Macao/Taiwan)"),
+    ("passport", "Passport"),
+    ("hkmo", "HK/Macao travel permit"),
+    ("tw", "Taiwan travel permit"),
+]
+
+
+def _base(request, **extra) -> dict:
+    return {
+        "elder": request.COOKIES.get(ELDER_COOKIE) == "1",
+        "site_name": settings.SITE.get("profile", "name", settings.SITE_NAME),
+        "site_name_en": settings.SITE.get("profile", "name_en", ""),
+        "id_types": [(code, _(label)) for code, label in ID_TYPES],
+        **extra,
+    }
+
+
+def _order_or_404(number: str, key: str) -> Order:
+    if key != notify.order_key(number):
+        raise Http404
+    return get_object_or_404(Order, number=number)
+
+
+@require_POST
+def elder_mode(request):
+    """Switch the large-text, high-contrast mode on or off (remembered for a year)."""
+    target = request.POST.get("next") or "/book/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/book/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(ELDER_COOKIE, "0" if request.COOKIES.get(ELDER_COOKIE) == "1" else "1", max_age=365 * 86400)
+    return response
+
+
+def days(request):
+    today = timezone.localdate()
+    entries = []
+    for offset in range(DAYS_AHEAD):
+        date = today + dt.timedelta(days=offset)
+        info = selectors.availability(date)
+        entries.append({"date": date, "status": info["status"], "remaining": info["remaining"], "note": info["note"]})
+    return render(request, "ticketing/days.html", _base(request, days=entries))
+
+
+def _products_for(date: dt.date) -> list[dict]:
+    cat = catalog.get()
+    day = inventory.layout(date)
+    day_type = catalog.day_type(date, peak=day.peak)
+    out = []
+    for product in sorted(cat.products.values(), key=lambda p: (p.sort_order, p.code)):
+        if not product.active:
+            continue
+        categories = []
+        for category in cat.categories_for(product):
+            price = cat.price(product, category, day_type)
+            if price is None or not category.active or category.group_only:
+                continue
+            categories.append({"code": category.code, "label": category.label, "price": price, "info": category})
+        if categories:
+            out.append({"code": product.code, "label": product.label, "kind": product.kind, "categories": categories})
+    return out
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def day(request, date: str):
+    date = _parse_date(date)
+    info = selectors.availability(date)
+    products = _products_for(date)
+    error = request.GET.get("error", "")
+    return render(
+        request,
+        "ticketing/day.html",
+        _base(request, date=date, info=info, products=products, error=error, day_type=catalog.day_type(date)),
+    )
+
+
+def _quantities(request, product: dict) -> dict[str, int]:
+    out = {}
+    for category in product["categories"]:
+        raw = request.GET.get(f"q_{category['code']}", "0").strip() or "0"
+        try:
+            value = int(raw)
+        except ValueError:
+            value = -1
+        out[category["code"]] = value
+    return out
+
+
+def visitors(request, date: str):
+    """One row per ticket: name and ID document; then the contact phone."""
+    date = _parse_date(date)
+    products = {p["code"]: p for p in _products_for(date)}
+    product = products.get(request.GET.get("product", ""))
+    try:
+        slot_id = int(request.GET.get("slot", ""))
+    except ValueError:
+        slot_id = 0
+    slot = inventory.slot(slot_id) if slot_id else None
+    day_url = reverse("ticketing:day", args=[date.isoformat()])
+    if product is None or slot is None or slot.date != date:
+        return redirect(f"{day_url}?error={_('Choose a time slot and a product.')}")
+    quantities = _quantities(request, product)
+    if any(v < 0 or v > 20 for v in quantities.values()) or sum(quantities.values()) < 1:
+        return redirect(f"{day_url}?error={_('Choose how many tickets of each kind (1 to 20).')}")
+    rows = []
+    for category in product["categories"]:
+        for _i in range(quantities[category["code"]]):
+            rows.append({"category": category, "name": "", "id_type": "resident", "id_number": ""})
+    total = sum((row["category"]["price"] for row in rows), Decimal("0"))
+    context = _base(request, date=date, slot=slot, product=product, rows=rows, total=total, error="", posted={})
+    if request.method == "POST":
+        posted = request.POST
+        items: dict[str, list[services.VisitorIn]] = {}
+        for i, row in enumerate(rows):
+            row.update(
+                name=posted.get(f"name_{i}", ""),
+                id_type=posted.get(f"id_type_{i}", "resident"),
+                id_number=posted.get(f"id_number_{i}", ""),
+            )
+            visitor = services.VisitorIn(row["name"], row["id_type"], row["id_number"])
+            items.setdefault(row["category"]["code"], []).append(visitor)
+        req = services.BookingRequest(
+            slot_id=slot.id,
+            items=[services.ItemIn(product["code"], code, people) for code, people in items.items()],
+            channel=Channel.WEB,
+            contact_name=posted.get("contact_name", ""),
+            contact_phone=posted.get("contact_phone", "").strip(),
+            language=translation.get_language() or "zh-hans",
+        )
+        context["posted"] = posted
+        if not req.contact_phone:
+            context["error"] = _("Give a mobile number: the tickets are sent there.")
+            return render(request, "ticketing/visitors.html", context, status=400)
+        try:
+            booking = services.book(req)
+        except TicketingError as exc:
+            context.update(error=exc.detail, error_code=exc.code)
+            return render(request, "ticketing/visitors.html", context, status=400)
+        return redirect("ticketing:pay", number=booking.number, key=notify.order_key(booking.number))
+    return render(request, "ticketing/visitors.html", context)
+
+
+def _order_context(request, order: Order) -> dict:
+    now = timezone.now()
+    tickets = list(order.tickets.select_related("product", "category", "slot").order_by("id"))
+    for ticket in tickets:
+        try:
+            ticket.refund_amount, ticket.refund_fee = services.refund_quote(ticket, now=now)
+            ticket.refundable_now = order.status == Order.Status.CONFIRMED
+        except TicketingError as exc:
+            ticket.refundable_now = False
+            ticket.refund_reason = exc.detail
+    return _base(
+        request,
+        order=order,
+        tickets=tickets,
+        key=notify.order_key(order.number),
+        slot=tickets[0].slot if tickets else None,
+        expired_hold=order.status == Order.Status.HELD and order.hold_expires_at and order.hold_expires_at <= now,
+    )
+
+
+@never_cache
+def order_page(request, number: str, key: str):
+    order = _order_or_404(number, key)
+    context = _order_context(request, order)
+    context["waiting"] = order.status == Order.Status.HELD and order.payments.filter(status="pending").exists()
+    return render(request, "ticketing/order.html", context)
+
+
+@never_cache
+def pay(request, number: str, key: str):
+    order = _order_or_404(number, key)
+    if request.method == "POST":
+        try:
+            payment = services.start_payment(order)
+        except TicketingError as exc:
+            context = _order_context(request, order)
+            context["error"] = exc.detail
+            return render(request, "ticketing/pay.html", context, status=409)
+        from scenic_ops.ticketing.payments import provider
+
+        return redirect(provider(payment.provider).checkout_url(payment))
+    if order.status != Order.Status.HELD:
+        return redirect("ticketing:order", number=number, key=key)
+    return render(request, "ticketing/pay.html", _order_context(request, order))
+
+
+@never_cache
+def sandbox_cashier(request, reference: str):
+    """The sandbox provider's cashier: pay or fail; the notification comes back asynchronously."""
+    payment = get_object_or_404(Payment.objects.select_related("order"), reference=reference, provider="sandbox")
+    order = payment.order
+    if request.method == "POST" and payment.status == Payment.Status.PENDING:
+        services.sandbox_pay(payment, outcome="failed" if request.POST.get("outcome") == "failed" else "succeeded")
+        return redirect("ticketing:order", number=order.number, key=notify.order_key(order.number))
+    return render(request, "ticketing/sandbox.html", _base(request, payment=payment, order=order))
+
+
+@require_POST
+def cancel(request, number: str, key: str):
+    order = _order_or_404(number, key)
+    code = request.POST.get("ticket", "")
+    try:
+        if code:
+            services.refund_tickets(order, [code], reason="visitor refund")
+        else:
+            services.cancel_order(order, reason="visitor cancel")
+    except TicketingError as exc:
+        context = _order_context(request, order)
+        context["error"] = exc.detail
+        return render(request, "ticketing/order.html", context, status=409)
+    return redirect("ticketing:order", number=number, key=key)
+
+
+@never_cache
+def ticket_page(request, code: str):
+    ticket = get_object_or_404(Ticket.objects.select_related("order", "product", "category", "slot"), code=code)
+    return render(
+        request,
+        "ticketing/ticket.html",
+        _base(request, ticket=ticket, order=ticket.order, key=notify.order_key(ticket.order.number)),
+    )
+
+
+def _valid_ticket(code: str) -> Ticket:
+    ticket = get_object_or_404(Ticket.objects.select_related("product", "category", "slot", "order"), code=code)
+    if ticket.status not in (Ticket.Status.VALID, Ticket.Status.USED):
+        raise Http404
+    return ticket
+
+
+def ticket_qr(request, code: str):
+    ticket = _valid_ticket(code)
+    response = HttpResponse(ticket_render.qr_png(services.token_of(ticket)), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def ticket_pdf(request, code: str):
+    ticket = _valid_ticket(code)
+    response = HttpResponse(ticket_render.ticket_pdf([ticket]), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ticket-{ticket.code}.pdf"'
+    return response
+
+
+def order_pdf(request, number: str, key: str):
+    order = _order_or_404(number, key)
+    tickets = [t for t in order.tickets.select_related("product", "category", "slot") if t.status in ("valid", "used")]
+    if not tickets:
+        raise Http404
+    response = HttpResponse(ticket_render.ticket_pdf(tickets), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="order-{order.number}.pdf"'
+    return response
+
+
+@never_cache
+def my_orders(request):
+    """Look up my orders: phone → SMS code → list (the code's proof lasts 30 minutes)."""
+    context = _base(request, step="phone", error="", phone="")
+    now = timezone.now().timestamp()
+    if request.method == "POST":
+        phone = request.POST.get("phone", "").strip()
+        context["phone"] = phone
+        try:
+            if request.POST.get("action") == "send":
+                services.send_lookup_code(phone, language=translation.get_language() or "zh-hans")
+                context["step"] = "code"
+            else:
+                index = services.check_lookup_code(phone, request.POST.get("code", ""))
+                request.session[SESSION_PHONE] = index
+                request.session[SESSION_PHONE_UNTIL] = now + 1800
+                return redirect("ticketing:my")
+        except TicketingError as exc:
+            context["error"] = exc.detail
+            context["step"] = "code" if request.POST.get("action") == "verify" else "phone"
+    index = request.session.get(SESSION_PHONE)
+    if (
+        index
+        and request.session.get(SESSION_PHONE_UNTIL, 0) > now
+        and context["step"] == "phone"
+        and not context["error"]
+    ):
+        orders = list(selectors.orders_for_phone_index(index))
+        for order in orders:
+            order.key = notify.order_key(order.number)
+        context.update(step="list", orders=orders)
+    return render(request, "ticketing/my.html", context)

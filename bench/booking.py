@@ -1,0 +1,444 @@
+#!/usr/bin/env python
+"""Booking benchmark (not a test): real gunicorn + MariaDB + Redis, load from wrk.
+
+    .venv/bin/python bench/booking.py            # 1, 16, 64 and 256 clients, race, reads, million-row desk lists
+    .venv/bin/python bench/booking.py --quick    # 1 and 64 clients only (bookings and reads)
+
+What it does:
+1. drops and re-creates `<site db>_bench`, migrates it, and uses its own Redis database;
+2. seeds one site: hourly entry slots with a huge capacity (one hot slot takes every
+   booking: the same day, slot and product rows for every request), and a partner key;
+3. starts gunicorn exactly as the Procfile does (`scenic_ops.wsgi`, production settings,
+   DEBUG off, sync workers) on a free port;
+4. for each client count, drives `wrk` (Debian package) with `bench/booking.lua`: every
+   request is a distinct, pre-signed partner call `POST /api/v1/ticketing/partner/orders`
+   creating a confirmed order with one real-name ticket (signature, nonce and rate limit,
+   GB 11643 check, per-ID limit, inventory, order, ticket, Ed25519 token);
+5. a race: 64 clients against a 200-place slot, far more attempts than places;
+6. the remaining-inventory read `GET /api/v1/ticketing/availability` at the same client counts;
+7. (full run) a million orders and tickets, then the desk's order and ticket lists.
+
+Each phase checks the database afterwards: `oversold` counts tickets beyond a bucket's
+capacity or a bucket whose `used` disagrees with its tickets. Figures are printed as measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "apps"))
+LUA = ROOT / "bench" / "booking.lua"
+PATH = "/api/v1/ticketing/partner/orders"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 and 64 clients only, short runs")
+    parser.add_argument("--duration", type=int, default=0, help="seconds per phase (default 10, quick 6)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 6)))
+    parser.add_argument("--redis-db", type=int, default=14, help="Redis database number used by the benchmark")
+    parser.add_argument("--clients", default="", help="comma-separated client counts (overrides the defaults)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="orders and tickets for the desk phase")
+    parser.add_argument("--keep", action="store_true", help="leave the bench database and server files")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk_version() -> str:
+    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return (out.stdout or out.stderr).split("\n")[0].strip()
+
+
+# --- database and seed -----------------------------------------------------------------------------
+def recreate_database(site, name: str) -> None:
+    import pymysql
+
+    conn = pymysql.connect(
+        host=site.get("database", "host", "127.0.0.1"),
+        port=int(site.get("database", "port", 3306)),
+        user=site.get("database", "user"),
+        password=site.secret("database", "password"),
+    )
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.close()
+
+
+def seed():
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from scenic_ops.core.services import ensure_site_profile
+    from scenic_ops.ticketing import capacity
+    from scenic_ops.ticketing.models import Bucket, Price, PriceCategory, Product, SlotTemplate, TimeSlot
+    from scenic_ops.ticketing.partners import create_partner
+
+    profile = ensure_site_profile()
+    profile.max_daily_capacity = 100_000_000
+    profile.open_ratio_percent = 100
+    profile.save()
+    adult = PriceCategory.objects.create(code="adult", name="成人", name_en="Adult")
+    senior = PriceCategory.objects.create(code="senior", name="老年人", name_en="Senior", min_age=60)
+    entry = Product.objects.create(
+        code="entry", name="门票", kind="admission", draws_site_capacity=True, id_limit_per_day=1
+    )
+    cable = Product.objects.create(code="cable", name="索道", kind="transport", per_slot_capacity=500)
+    for product, category, amount in ((entry, adult, "100"), (entry, senior, "0"), (cable, adult, "60")):
+        Price.objects.create(product=product, category=category, amount=Decimal(amount))
+    SlotTemplate.objects.create(
+        name="hourly", first_start=dt.time(8), last_start=dt.time(16), interval_minutes=60, capacity=100_000_000
+    )
+    day = timezone.localdate() + dt.timedelta(days=1)
+    capacity.generate(day, 2)
+    hot = TimeSlot.objects.get(date=day, start=dt.time(9), owner_key=0)
+    race = TimeSlot.objects.get(date=day + dt.timedelta(days=1), start=dt.time(9), owner_key=0)
+    capacity.change_bucket(Bucket.objects.get(kind="slot", slot=race), capacity=200)
+    creds = create_partner("bench", "Bench OTA", rate_limit_per_minute=10_000_000)
+    return hot, race, creds
+
+
+# --- request files ------------------------------------------------------------------------------------
+class Ids:
+    """Distinct, valid GB 11643 numbers: region × birth date × sequence."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self.born = dt.date(1950, 1, 1)
+        self.seq = 0
+
+    def next(self) -> str:
+        import datetime as dt
+
+        from scenic_ops.ticketing.idcard import make_number
+
+        self.seq += 1
+        if self.seq == 1000:
+            self.seq = 1
+            self.born += dt.timedelta(days=1)
+        return make_number("320506", self.born, self.seq)
+
+
+def write_requests(prefix: Path, tag: str, slot_id: int, count: int, threads: int, creds, ids: Ids) -> None:
+    from scenic_ops.ticketing.api_auth import signature
+
+    files = [open(f"{prefix}.{t}.txt", "w", encoding="ascii") for t in range(threads)]  # noqa: SIM115
+    now = str(int(time.time()))
+    try:
+        for i in range(count):
+            body = json.dumps(
+                {
+                    "external_id": f"{tag}-{i}",
+                    "slot": slot_id,
+                    "items": [
+                        {
+                            "product": "entry",
+                            "category": "adult",
+                            "visitors": [{"name": "Bench Visitor", "id_type": "resident", "id_number": ids.next()}],
+                        }
+                    ],
+                },
+                separators=(",", ":"),
+            )
+            nonce = f"{tag}n{i:09d}"
+            sig = signature(creds.signing_secret, now, nonce, "POST", PATH, body.encode())
+            files[i % threads].write(f"{now}\t{nonce}\t{sig}\t{body}\n")
+    finally:
+        for f in files:
+            f.close()
+
+
+def run_wrk(url: str, clients: int, duration: int, args: list[str]) -> dict:
+    threads = 1 if clients == 1 else 2
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        *args,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKRESULT"))
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+# --- checks -----------------------------------------------------------------------------------------
+def oversold(slot) -> int:
+    """Tickets beyond any bucket's capacity, plus buckets whose `used` disagrees with their tickets."""
+    from django.db import connection
+
+    from scenic_ops.ticketing import inventory
+    from scenic_ops.ticketing.models import Bucket, Ticket
+
+    connection.close()  # a fresh view of the data the server wrote
+    expected: dict[int, int] = {}
+    for takes in Ticket.objects.filter(slot=slot, status__in=["held", "valid", "used"]).values_list("takes", flat=True):
+        for take in inventory.decode(takes):
+            expected[take.bucket] = expected.get(take.bucket, 0) + take.used
+    bad = 0
+    for bucket in Bucket.objects.filter(pk__in=list(expected)):
+        bad += max(0, expected[bucket.pk] - bucket.capacity) + abs(expected[bucket.pk] - bucket.used)
+    return bad
+
+
+# --- desk at a million rows -------------------------------------------------------------------------
+def fill_rows(rows: int, slot, product_id: int, category_id: int) -> float:
+    from django.db import connection
+
+    started = time.perf_counter()
+    chunk = 200_000
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM ticketing_order")
+        base = cur.fetchone()[0]
+        for offset in range(0, rows, chunk):
+            n = min(chunk, rows - offset)
+            cur.execute(
+                "INSERT INTO ticketing_order (id, number, channel, status, visit_date, ticket_count, total, "
+                "refunded_amount, payment_method, contact_name_masked, contact_phone_index, contact_phone_masked, "
+                "group_name, language, created_at, confirmed_at) "
+                "SELECT %s + seq, CONCAT('M', LPAD(%s + seq, 12, '0')), "
+                "ELT(1 + seq %% 5, 'web', 'counter', 'partner', 'agency', 'staff'), "
+                "ELT(1 + seq %% 8, 'confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed', 'refunded', "
+                "'expired', 'cancelled'), DATE_ADD(%s, INTERVAL (seq %% 120) - 90 DAY), 1, 100, 0, 'online', '张*', "
+                "SHA2(CONCAT('p', seq %% 200000), 256), '138****0000', '', 'zh-hans', "
+                "NOW() - INTERVAL seq SECOND, NOW() - INTERVAL seq SECOND "
+                f"FROM seq_1_to_{n}",
+                [base + offset, base + offset, slot.date],
+            )
+            cur.execute(
+                "INSERT INTO ticketing_ticket (code, order_id, product_id, category_id, slot_id, date, price, status, "
+                "id_type, id_number_index, id_number_masked, name_masked, phone_masked, region_code, sex, "
+                "check_document, takes, claim_scope, uses_allowed, used_count, created_at, personal_data_purged) "
+                "SELECT CONCAT('M', LPAD(%s + seq, 11, '0')), %s + seq, %s, %s, %s, "
+                "DATE_ADD(%s, INTERVAL (seq %% 120) - 90 DAY), 100, "
+                "ELT(1 + seq %% 8, 'valid', 'used', 'used', 'used', 'valid', 'refunded', 'expired', 'cancelled'), "
+                "'resident', SHA2(CONCAT('id', seq), 256), '3205**********0000', '游*', '', '320506', 'M', '', '', "
+                f"'admission', 1, 0, NOW() - INTERVAL seq SECOND, 0 FROM seq_1_to_{n}",
+                [base + offset, base + offset, product_id, category_id, slot.id, slot.date],
+            )
+    return time.perf_counter() - started
+
+
+def desk_timings(base_url: str, date) -> dict[str, float]:
+    import requests
+
+    from scenic_ops.core import services
+
+    services.upsert_staff("bench-admin", password="Bench-Password-2026", superuser=True)
+    session = requests.Session()
+    login = session.get(f"{base_url}/admin/login/")
+    token = session.cookies.get(next(c for c in session.cookies.keys() if c.endswith("csrftoken")))
+    session.post(
+        f"{base_url}/admin/login/",
+        data={"username": "bench-admin", "password": "Bench-Password-2026", "csrfmiddlewaretoken": token},
+        headers={"Referer": login.url},
+    )
+    pages = {
+        "order_list": "/admin/ticketing/order/",
+        "order_filtered": f"/admin/ticketing/order/?status__exact=confirmed&channel__exact=partner&visit_date={date}",
+        "order_search": "/admin/ticketing/order/?q=M000000500000",
+        "ticket_list": "/admin/ticketing/ticket/",
+        "ticket_filtered": f"/admin/ticketing/ticket/?status__exact=valid&date={date}",
+        "ticket_page_50": "/admin/ticketing/ticket/?p=50",
+    }
+    out = {}
+    for name, path in pages.items():
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            response = session.get(base_url + path)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status_code}")
+        out[name] = statistics.median(times)
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------------
+def main() -> int:
+    args = parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install wrk (scripts/setup.sh test does it)", file=sys.stderr)
+        return 2
+    from scenic_ops.conf import load_site
+
+    site = load_site()
+    bench_db = f"{site.get('database', 'name')}_bench"
+    host = site.get("redis", "url", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
+    env = {
+        "SCENIC_DATABASE_NAME": bench_db,
+        "SCENIC_REDIS_URL": f"{host}/{args.redis_db}",
+        "SCENIC_WEB_DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "scenic_ops.settings"),
+    }
+    os.environ.update(env)
+    os.environ.pop("SCENIC_TESTING", None)
+    duration = args.duration or (6 if args.quick else 10)
+    client_counts = [int(c) for c in args.clients.split(",") if c] or ([1, 64] if args.quick else [1, 16, 64, 256])
+
+    print(f"# fresh database {bench_db}, Redis db {args.redis_db}", flush=True)
+    recreate_database(site, bench_db)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    import redis as redis_lib
+
+    redis_lib.Redis.from_url(env["SCENIC_REDIS_URL"]).flushdb()
+    hot, race, creds = seed()
+    connection.close()
+
+    work = Path(tempfile.mkdtemp(prefix="scenic-bench-"))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "scenic_ops.wsgi:application",
+        "--pythonpath",
+        "apps",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--timeout",
+        "60",
+        "--backlog",
+        "2048",
+        "--control-socket",
+        str(work / "gunicorn.ctl"),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    try:
+        import requests
+
+        for _ in range(100):
+            try:
+                if requests.get(f"{base_url}/api/v1/ticketing/keys", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        from django.db import connection as db
+
+        with db.cursor() as cur:
+            cur.execute("SELECT VERSION()")
+            version = cur.fetchone()[0]
+        print(
+            f"# server: gunicorn {args.workers} sync workers (Procfile command, no access log), DEBUG=False, "
+            f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
+            flush=True,
+        )
+        print(
+            f"# load: {wrk_version()} (Debian package), 1 thread for 1 client else 2, keep-alive; bench/booking.lua "
+            "sends distinct pre-signed partner requests (HMAC signature, nonce, real-name ID) that each create a "
+            f"confirmed order with one ticket in the same hot slot; {duration}s per phase",
+            flush=True,
+        )
+        ids = Ids()
+        for clients in client_counts:
+            expected = duration * min(900 * clients, 1400)
+            threads = 1 if clients == 1 else 2
+            prefix = work / f"book{clients}"
+            write_requests(prefix, f"c{clients}", hot.id, int(expected * 1.5) + 200, threads, creds, ids)
+            result = run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"])
+            seconds = result["duration_us"] / 1e6
+            bad = oversold(hot)
+            print(
+                f"clients={clients} ok_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
+                f"p95_ms={result['p95_us'] / 1000:.1f} p99_ms={result['p99_us'] / 1000:.1f} "
+                f"rejected={result['rejected']} oversold={bad}"
+                + (f" other={result['other']}" if result["other"] else "")
+                + (
+                    f" socket_errors={result['read_err'] + result['connect_err'] + result['timeout']}"
+                    if result["read_err"] + result["connect_err"] + result["timeout"]
+                    else ""
+                ),
+                flush=True,
+            )
+        # Race: demand far beyond a 200-place slot.
+        prefix = work / "race"
+        write_requests(prefix, "race", race.id, 4000, 2, creds, ids)
+        result = run_wrk(base_url, 64, 3, [str(prefix), creds.api_key, "book"])
+        from scenic_ops.ticketing.models import Bucket, Ticket
+
+        connection.close()
+        sold = Ticket.objects.filter(slot=race).count()
+        bucket = Bucket.objects.get(kind="slot", slot=race)
+        print(
+            f"race clients=64 capacity=200 attempts={result['requests']} ok={result['ok']} tickets={sold} "
+            f"bucket_used={bucket.used} rejected={result['rejected']} oversold={max(0, sold - 200) + oversold(race)}",
+            flush=True,
+        )
+        # Remaining-inventory reads.
+        read_file = work / "reads.txt"
+        read_file.write_text(f"/api/v1/ticketing/availability?date={hot.date.isoformat()}\n")
+        shown = requests.get(f"{base_url}/api/v1/ticketing/availability?date={hot.date.isoformat()}").json()
+        slot_view = next(s for s in shown["slots"] if s["id"] == hot.id)
+        hot_bucket = Bucket.objects.get(kind="slot", slot=hot)
+        truth = hot_bucket.capacity - hot_bucket.used - hot_bucket.reserved
+        print(f"# read check: shown remaining {slot_view['remaining']}, database says {truth}", flush=True)
+        for clients in client_counts:
+            result = run_wrk(base_url, clients, duration, [str(read_file), creds.api_key, "read"])
+            seconds = result["duration_us"] / 1e6
+            print(
+                f"read clients={clients} req_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
+                f"p99_ms={result['p99_us'] / 1000:.1f}" + (f" errors={result['other']}" if result["other"] else ""),
+                flush=True,
+            )
+        if not args.quick and args.rows:
+            from scenic_ops.ticketing.models import Ticket as T
+
+            first = T.objects.filter(slot=hot).first()
+            took = fill_rows(args.rows, hot, first.product_id, first.category_id)
+            print(f"# desk: inserted {args.rows} orders and {args.rows} tickets in {took:.0f}s", flush=True)
+            timings = desk_timings(base_url, hot.date)
+            print(
+                f"desk rows={args.rows} " + " ".join(f"{k}_ms={v:.0f}" for k, v in timings.items()),
+                flush=True,
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from scenic_ops.ticketing import services, tokens
+from scenic_ops.ticketing.errors import TicketingError
+from scenic_ops.ticketing.models import IdClaim, Order, Ticket
+from tests.ticketing.conftest import assert_consistent, bucket_state, request, slot_of, valid_id
+
+
+def test_book_confirmed_takes_every_bucket(tk):
+    slot = slot_of()
+    booking = services.book(request(slot, n=2, confirm=True, channel="counter", payment_method="cash"))
+    assert booking.status == "confirmed"
+    assert booking.total == Decimal("200")
+    assert len(booking.tickets) == 2
+    state = bucket_state(slot)
+    assert state["slot"][0] == 2 and state["day"][0] == 2
+    ticket = Ticket.objects.get(code=booking.tickets[0].code)
+    assert ticket.status == "valid" and ticket.id == booking.tickets[0].id
+    assert ticket.name_masked.startswith("游") and "*" in ticket.id_number_masked
+    claims = tokens.verify(booking.tickets[0].token)
+    assert claims.code == ticket.code and claims.product == "entry"
+    assert Order.objects.get(pk=booking.order_id).payments.get().method == "cash"
+    assert_consistent()
+
+
+def test_bundle_draws_site_and_cableway(tk):
+    slot = slot_of()
+    services.book(request(slot, product="entry-cable", confirm=True, channel="counter"))
+    state = bucket_state(slot)
+    assert state["slot"][0] == 1 and state["day"][0] == 1 and state["product"][0] == 1
+
+
+def test_hold_then_expire_returns_places_once(tk):
+    slot = slot_of()
+    booking = services.book(request(slot, n=3))
+    assert booking.status == "held" and bucket_state(slot)["slot"][0] == 3
+    later = timezone.now() + dt.timedelta(minutes=30)
+    assert services.expire_order(booking.order_id, now=later) is True
+    assert services.expire_order(booking.order_id, now=later) is False
+    assert bucket_state(slot)["slot"][0] == 0
+    assert (
+        IdClaim.objects.get(id_index=Ticket.objects.filter(order_id=booking.order_id).first().id_number_index).count
+        == 0
+    )
+    assert_consistent()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "code"),
+    [
+        (lambda r: setattr(r.items[0].visitors[0], "id_number", "110101199003071235"), "invalid_id_checksum"),
+        (lambda r: setattr(r.items[0], "quantity", -1), "invalid_quantity"),
+        (lambda r: setattr(r.items[0], "product", "nope"), "unknown_product"),
+        (lambda r: setattr(r.items[0], "category", "group"), "group_only"),
+        (lambda r: setattr(r, "slot_id", 999999), "unknown_slot"),
+    ],
+)
+def test_bad_input_changes_nothing(tk, mutate, code):
+    slot = slot_of()
+    req = request(slot)
+    mutate(req)
+    before = bucket_state(slot)
+    with pytest.raises(TicketingError) as err:
+        services.book(req)
+    assert err.value.code == code
+    assert bucket_state(slot) == before and Order.objects.count() == 0 and IdClaim.objects.count() == 0
+
+
+def test_past_slot_and_closed_day(tk):
+    from scenic_ops.ticketing import capacity
+
+    with pytest.raises(TicketingError) as err:
+        services.book(request(slot_of(-1)))
+    assert err.value.code == "slot_past"
+    slot = slot_of(2)
+    capacity.set_day_closed(slot.date, True)
+    with pytest.raises(TicketingError) as err:
+        services.book(request(slot))
+    assert err.value.code == "day_closed"
+    assert Order.objects.count() == 0
+
+
+def test_per_id_limit_and_eligibility(tk):
+    slot = slot_of()
+    services.book(request(slot, seq=7, confirm=True, channel="counter"))
+    with pytest.raises(TicketingError) as err:
+        services.book(request(slot_of(1, 10), seq=7, channel="web"))
+    assert err.value.code == "id_limit_reached"
+    from scenic_ops.ticketing.services import BookingRequest, ItemIn, VisitorIn
+
+    adult = VisitorIn("王五", "resident", valid_id(50))
+    with pytest.raises(TicketingError) as err:
+        services.book(BookingRequest(slot.id, [ItemIn("entry", "child", [adult])]))
+    assert err.value.code == "not_eligible"
+    kid = VisitorIn("小明", "resident", valid_id(51, born=timezone.localdate().replace(year=2020)))
+    booking = services.book(BookingRequest(slot.id, [ItemIn("entry", "child", [kid])]))
+    assert booking.total == Decimal("50")
+    passport = VisitorIn("John Smith", "passport", "E12345678")
+    booking = services.book(BookingRequest(slot.id, [ItemIn("entry", "senior", [passport])]))
+    assert Ticket.objects.get(code=booking.tickets[0].code).check_document
+
+
+def test_sold_out_product_bucket(tk):
+    slot = slot_of()
+    services.book(request(slot, product="cable", n=40, confirm=True, channel="counter"))
+    with pytest.raises(TicketingError) as err:
+        services.book(request(slot, product="cable", seq=100))
+    assert err.value.code == "sold_out"
+    assert_consistent()
