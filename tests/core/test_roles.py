@@ -18,9 +18,11 @@ def _admin_models():
 
 
 def test_matrix_names_only_real_roles_and_models():
-    registered = {key for key, *_ in _admin_models()}
+    from django.apps import apps
+
     for key in MATRIX.models:
-        assert key in registered, f"{key} is in the permission matrix but not in the desk"
+        app_label, model = key.split(".")
+        assert apps.get_model(app_label, model), f"{key} is in the permission matrix but is no model"
 
 
 def test_every_desk_model_is_in_the_matrix():
@@ -39,7 +41,11 @@ def test_role_sees_exactly_its_desk_pages(role, make_user):
         opts = model._meta
         changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         can_see = "v" in letters or "c" in letters
-        assert changelist.status_code == (200 if can_see else 403), f"{role} on {key} list: {changelist.status_code}"
+        status = changelist.status_code
+        if can_see and status == 302:  # a desk entry that forwards to its own page (e.g. the approvals inbox)
+            assert "/login/" not in changelist["Location"], f"{role} on {key} sent to the login page"
+        else:
+            assert status == (200 if can_see else 403), f"{role} on {key} list: {status}"
         # Some desks refuse adding by design (logs, the single site profile): the matrix can only narrow that.
         add_allowed = "a" in letters and model_admin.has_add_permission(_as(user))
         add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
