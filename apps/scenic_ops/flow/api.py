@@ -149,9 +149,9 @@ def _release_db() -> None:
 
 def stream_events(max_seconds: float = STREAM_SECONDS):
     """The event stream: the status now, then again after every change (coalesced), keep-alives between."""
-    yield f"retry: 2000\n: {' ' * 2048}\n\n"  # padding flushes proxies that buffer the first bytes
-    pubsub = live.subscribe()
+    pubsub = live.subscribe()  # before anything is sent: no change can slip between
     try:
+        yield f"retry: 2000\n: {' ' * 2048}\n\n"  # padding flushes proxies that buffer the first bytes
         snapshot = selectors.live_status()
         sent = snapshot["version"]
         _release_db()

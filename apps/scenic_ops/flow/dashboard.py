@@ -24,8 +24,8 @@ def flow_cards(request, now: dt.datetime) -> list[Card]:
             title=_("In the park now"),
             kind="number",
             value=f"{status['in_park']:,}",
-            hint=_("{percent} % of {capacity}; {entries} entries today").format(
-                percent=status["in_park_percent"],
+            hint=_("{percent} of {capacity}; {entries} entries today").format(
+                percent=f"{status['in_park_percent']} %",
                 capacity=status["capacity"]["instant"],
                 entries=status["entries_today"],
             ),

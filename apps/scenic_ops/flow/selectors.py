@@ -260,8 +260,8 @@ def compute_status(now: dt.datetime | None = None) -> dict[str, Any]:
                 "kind": "forecast",
                 "level": "yellow",
                 "day": warning.day.isoformat(),
-                **_both(lambda w=warning: _("{day}: forecast {visitors} visitors ({load} % of capacity)").format(
-                    day=w.day.strftime("%m-%d"), visitors=w.predicted, load=round(w.load_percent)
+                **_both(lambda w=warning: _("{day}: forecast {visitors} visitors ({load} of capacity)").format(
+                    day=w.day.strftime("%m-%d"), visitors=w.predicted, load=f"{round(w.load_percent)} %"
                 )),
             }
         )  # fmt: skip

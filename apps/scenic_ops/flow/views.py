@@ -58,6 +58,7 @@ def _page(request, template: str, extra: dict | None = None):
         "i18n_json": json.dumps(_strings(), ensure_ascii=False).replace("</", "<\\/"),
         "lang": lang,
         "site_name": snapshot["site"]["name_en"] if lang == "en" else snapshot["site"]["name"],
+        "daily_capacity": f"{snapshot['capacity']['daily']:,}",
         **(extra or {}),
     }
     response = render(request, template, context)

@@ -69,7 +69,9 @@ class WarningPolicy(AuditedModel):
         _("stop today's sales from"),
         choices=[(0, _("Never")), *Level.choices[1:]],
         default=Level.RED,
-        help_text=_("LB/T 034-2014 asks to stop ticket sales at 80 % of the maximum: choose yellow to follow it."),
+        help_text=_(
+            "LB/T 034-2014 asks to stop ticket sales at 80 percent of the maximum: choose yellow to follow it."
+        ),
     )
     banner_level = models.PositiveSmallIntegerField(
         _("public banner from"), choices=[(0, _("Never")), *Level.choices[1:]], default=Level.YELLOW

@@ -184,7 +184,7 @@ def raise_warnings(forecasts: list[Forecast], *, now: dt.datetime) -> list[Forec
         raised.append(warning)
         if newly:
             policy = site_policy()
-            subject = _("Forecast: {day} at {load} % of capacity").format(day=forecast.day.isoformat(), load=load)
+            subject = _("Forecast: {day} at {load} of capacity").format(day=forecast.day.isoformat(), load=f"{load} %")
             notify_roles(
                 policy.notify_roles or [], subject, warning.suggestion, key=f"flow:forecast:{forecast.day}:{now:%Y%m%d}"
             )
@@ -194,12 +194,12 @@ def raise_warnings(forecasts: list[Forecast], *, now: dt.datetime) -> list[Forec
 def suggestion(forecast: Forecast, capacity: int, load: float, profile) -> str:
     parts = [
         _(
-            "{visitors} visitors forecast for {day} ({days} days ahead): {load} % of the {capacity} places open for sale."
+            "{visitors} visitors forecast for {day} ({days} days ahead): {load} of the {capacity} places open for sale."
         ).format(
             visitors=forecast.predicted,
             day=forecast.day.isoformat(),
             days=forecast.horizon,
-            load=load,
+            load=f"{load} %",
             capacity=capacity,
         )
     ]

@@ -21,6 +21,7 @@
     source.addEventListener("status", function (event) {
       var status = JSON.parse(event.data);
       document.body.dataset.stream = "open";
+      document.body.dataset.events = String(Number(document.body.dataset.events || 0) + 1);
       document.body.dataset.version = status.version;
       render(status);
     });

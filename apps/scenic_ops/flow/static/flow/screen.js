@@ -41,7 +41,7 @@
     var free = Math.max(0, s.capacity.instant - s.in_park);
     draw("gauge", {
       type: "donut",
-      height: 300,
+      height: 330,
       data: { labels: [t.in_park, t.room], datasets: [{ values: [s.in_park, free] }] },
       colors: [COLORS[s.level.code] || COLORS.normal, "#334155"],
     });
@@ -80,7 +80,7 @@
         type: "bar",
         height: 220,
         data: {
-          labels: s.forecast.days.map(function (d) { return d.day.slice(5); }),
+          labels: s.forecast.days.map(function (d) { return String(Number(d.day.slice(8))); }),
           datasets: [{ name: t.forecast, values: s.forecast.days.map(function (d) { return d.predicted; }) }],
           yMarkers: [{ label: t.capacity, value: s.capacity.open_daily }],
         },

@@ -52,6 +52,7 @@
     document.getElementById("traffic").textContent = L.text(s.traffic, lang) || t.notraffic;
     var forecast = document.getElementById("forecast");
     forecast.textContent = "";
+    if (s.forecast.days.length < 2) item(forecast, t.nodata, "");
     s.forecast.days.slice(1, 8).forEach(function (d) {
       var day = new Date(d.day + "T00:00:00");
       var label = (day.getMonth() + 1) + "/" + day.getDate() + " " + t.weekdays[day.getDay()];
