@@ -7,6 +7,9 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+set_hypothesis_home_dir("/tmp/scenic-hypothesis")  # keep hypothesis' files out of the shared work tree
 
 APPROVAL = "workflow.approvalrequest"
 _seq = itertools.count(1)
@@ -54,6 +57,40 @@ BASIC = {
         {"from": "big_review", "action": "reject", "label": "驳回", "to": "rejected", "roles": ["manager"]},
     ],
 }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Roles and permissions once per session (syncing them costs ~0.6 s a test otherwise).
+
+    pytest-django runs transactional tests (which empty the tables) after the others;
+    `roles` below syncs again when it finds them gone.
+    """
+    from scenic_ops.core.roles import sync_roles
+
+    with django_db_blocker.unblock():
+        sync_roles()
+
+
+@pytest.fixture
+def roles(db):
+    from scenic_ops.core.models import Role
+    from scenic_ops.core.roles import load_matrix, sync_roles
+
+    if (
+        Role.objects.count() != len(load_matrix().roles)
+        or not Role.objects.filter(group__permissions__isnull=False).exists()
+    ):
+        sync_roles()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are checked in English here; tests of the Chinese default say so explicitly."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

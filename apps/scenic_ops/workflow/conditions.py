@@ -171,8 +171,11 @@ def _check(node: ast.AST, fields: Mapping[str, FieldInfo], text: str) -> None:
         for element in node.elts:
             _check(element, fields, text)
     elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = node.func.id if isinstance(node.func, ast.Name) else "?"
+        if not isinstance(node.func, ast.Name):
+            _check(node.func, fields, text)
+            raise _error(_("only the listed functions may be called"), node, text)
+        if node.func.id not in FUNCTIONS:
+            name = node.func.id
             raise _error(
                 _("unknown function “%(name)s” (known functions: %(known)s)")
                 % {"name": name, "known": ", ".join(sorted(FUNCTIONS))},
@@ -240,7 +243,7 @@ def _for_condition(value: Any) -> Any:
 
 
 def _evaluator(names: Mapping[str, Any]) -> EvalWithCompoundTypes:
-    return EvalWithCompoundTypes(names=dict(names), functions=FUNCTIONS)
+    return EvalWithCompoundTypes(names=dict(names), functions=dict(FUNCTIONS))  # it adds to the dict it gets
 
 
 def evaluate(expression: str, values: Mapping[str, Any]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import display
 
@@ -21,8 +21,8 @@ class StateInline(TabularInline):
     formset = StateFormSet
     extra = 0
     min_num = 1
-    verbose_name = _lazy("state")
-    verbose_name_plural = _lazy("states")
+    verbose_name = gettext_lazy("state")
+    verbose_name_plural = gettext_lazy("states")
 
 
 class TransitionInline(StackedInline):
@@ -31,12 +31,12 @@ class TransitionInline(StackedInline):
     formset = TransitionFormSet
     extra = 0
     autocomplete_fields = ["allowed_users"]
-    verbose_name = _lazy("transition")
-    verbose_name_plural = _lazy("transitions")
+    verbose_name = gettext_lazy("transition")
+    verbose_name_plural = gettext_lazy("transitions")
     fieldsets = (
         (None, {"fields": (("from_state", "action", "to_state", "position"), ("label", "label_en"), "condition")}),
         (
-            _lazy("Who may take it (any of these)"),
+            gettext_lazy("Who may take it (any of these)"),
             {
                 "fields": (
                     "allowed_roles",
@@ -48,7 +48,7 @@ class TransitionInline(StackedInline):
             },
         ),
         (
-            _lazy("Approval"),
+            gettext_lazy("Approval"),
             {"fields": (("approval_mode", "quorum"), ("allow_self_approval", "comment_required"))},
         ),
     )
@@ -64,7 +64,7 @@ class WorkflowAdmin(AuditedAdmin):
     readonly_fields = ["removed_state_documents"]
     fieldsets = (
         (None, {"fields": ("name", "document_type", "state_field", "is_active", "description")}),
-        (_lazy("Documents"), {"fields": ("removed_state_documents",)}),
+        (gettext_lazy("Documents"), {"fields": ("removed_state_documents",)}),
     )
 
     def get_queryset(self, request):
@@ -83,20 +83,20 @@ class WorkflowAdmin(AuditedAdmin):
             formset.siblings = formsets  # the transitions are checked against the states being saved
         return formsets, inline_instances
 
-    @display(description=_lazy("document type"))
+    @display(description=gettext_lazy("document type"))
     def document_type_label(self, obj):
         spec = registry.get(obj.document_type)
         return spec.label if spec else obj.document_type
 
-    @display(description=_lazy("states"))
+    @display(description=gettext_lazy("states"))
     def state_count(self, obj):
         return obj.n_states
 
-    @display(description=_lazy("open documents"))
+    @display(description=gettext_lazy("open documents"))
     def open_documents(self, obj):
         return obj.n_open
 
-    @display(description=_lazy("in states this workflow no longer has"))
+    @display(description=gettext_lazy("in states this workflow no longer has"))
     def removed_state_documents(self, obj):
         if obj is None or obj.pk is None:
             return "-"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -66,7 +66,7 @@ class WorkflowDocumentAdmin(AuditedAdmin):
     change_form_outer_after_template = "workflow/admin/history_panel.html"
 
     # --- display -------------------------------------------------------------
-    @display(description=_lazy("state"))
+    @display(description=gettext_lazy("state"))
     def workflow_state(self, obj):
         return state_badge(services.track_of(obj), getattr(obj, registry.of(obj).state_field))
 
@@ -242,7 +242,7 @@ class ApprovalRequestAdmin(WorkflowDocumentAdmin):
     list_filter = ["state", "priority", "department"]
     search_fields = ["title", "description"]
     readonly_fields = ["requester", "created_at"]
-    fields = ["title", "amount", "department", "priority", "zone", "needed_by", "description", "requester", "state"]
+    fields = ["title", "amount", "department", "priority", "zone", "needed_by", "description", "requester"]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -256,11 +256,11 @@ class ApprovalRequestAdmin(WorkflowDocumentAdmin):
 
 
 class Unassigned(admin.SimpleListFilter):
-    title = _lazy("assignee")
+    title = gettext_lazy("assignee")
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
-        return [("no", _lazy("Unassigned")), ("me", _lazy("Mine"))]
+        return [("no", gettext_lazy("Unassigned")), ("me", gettext_lazy("Mine"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -300,17 +300,17 @@ class DocumentTrackAdmin(ModelAdmin):
     def has_reassign_permission(self, request):
         return request.user.has_perm("workflow.reassign_documenttrack")
 
-    @display(description=_lazy("document"))
+    @display(description=gettext_lazy("document"))
     def title_link(self, obj):
         spec = registry.get(obj.document_type)
         url = spec.url_of(obj.document()) if spec else ""
         return format_html('<a href="{}">{}</a>', url, obj) if url else str(obj)
 
-    @display(description=_lazy("state"))
+    @display(description=gettext_lazy("state"))
     def state_badge(self, obj):
         return state_badge(obj, obj.state)
 
-    @action(description=_lazy("Assign the selected documents to me"), permissions=["reassign"])
+    @action(description=gettext_lazy("Assign the selected documents to me"), permissions=["reassign"])
     def assign_to_me(self, request, queryset):
         done = 0
         for track in queryset.filter(is_open=True).exclude(assignee=request.user):
@@ -330,7 +330,7 @@ class ApprovalEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["track"]
     show_full_result_count = False
 
-    @display(description=_lazy("by"))
+    @display(description=gettext_lazy("by"))
     def actor_display(self, obj):
         return obj.actor_display
 
@@ -345,7 +345,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(recipient=request.user)
 
-    @display(description=_lazy("subject"))
+    @display(description=gettext_lazy("subject"))
     def subject_display(self, obj):
         return format_html('<a href="{}">{}</a>', obj.link, obj.display_subject) if obj.link else obj.display_subject
 

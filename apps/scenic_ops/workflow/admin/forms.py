@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
+from unfold.forms import PaginationInlineFormSet as BaseInlineFormSet
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminSelectWidget,
@@ -94,7 +94,7 @@ def workflow_states(document_type: str) -> dict[str, str]:
 
 
 class WorkflowForm(forms.ModelForm):
-    document_type = forms.ChoiceField(label=_lazy("document type"), choices=document_type_choices)
+    document_type = forms.ChoiceField(label=gettext_lazy("document type"), choices=document_type_choices)
 
     class Meta:
         model = Workflow
@@ -128,7 +128,7 @@ class WorkflowForm(forms.ModelForm):
 
 
 class StateForm(forms.ModelForm):
-    edit_roles = CodeListField(label=_lazy("roles that may edit"))
+    edit_roles = CodeListField(label=gettext_lazy("roles that may edit"))
 
     class Meta:
         model = WorkflowState
@@ -147,8 +147,8 @@ class StateForm(forms.ModelForm):
 
 
 class TransitionForm(forms.ModelForm):
-    allowed_roles = CodeListField(label=_lazy("roles"))
-    approver_departments = CodeListField(label=_lazy("heads of departments"), choices_func=department_choices)
+    allowed_roles = CodeListField(label=gettext_lazy("roles"))
+    approver_departments = CodeListField(label=gettext_lazy("heads of departments"), choices_func=department_choices)
 
     class Meta:
         model = WorkflowTransition
@@ -253,7 +253,7 @@ class TransitionFormSet(BaseInlineFormSet):
             if problem.transition is not None and problem.field:
                 live[problem.transition].add_error(problem.field, problem.message)
             elif problem.transition is not None:
-                live[problem.transition].add_error(None, problem.message)
+                live[problem.transition].add_error("allowed_roles", problem.message)  # shown by the approvers
             else:
                 general.append(problem.message)
         if general:
@@ -264,7 +264,7 @@ class TransitionFormSet(BaseInlineFormSet):
 
 
 class DocumentTypedForm(forms.ModelForm):
-    document_type = forms.ChoiceField(label=_lazy("document type"), choices=document_type_choices)
+    document_type = forms.ChoiceField(label=gettext_lazy("document type"), choices=document_type_choices)
     condition_fields: tuple[str, ...] = ("condition",)
     template_fields: tuple[str, ...] = ()
 
@@ -308,7 +308,7 @@ class DocumentTypedForm(forms.ModelForm):
 
 
 class NotificationRuleForm(DocumentTypedForm):
-    recipient_roles = CodeListField(label=_lazy("roles"))
+    recipient_roles = CodeListField(label=gettext_lazy("roles"))
     template_fields = ("subject", "subject_en", "message", "message_en")
 
     class Meta:
@@ -337,7 +337,7 @@ class NotificationRuleForm(DocumentTypedForm):
 
 
 class AssignmentRuleForm(DocumentTypedForm):
-    role = forms.ChoiceField(label=_lazy("among users of the role"), choices=role_choices)
+    role = forms.ChoiceField(label=gettext_lazy("among users of the role"), choices=role_choices)
 
     class Meta:
         model = AssignmentRule
@@ -370,7 +370,7 @@ class SlaPolicyForm(DocumentTypedForm):
 
 
 class EscalationRuleForm(DocumentTypedForm):
-    to_roles = CodeListField(label=_lazy("roles"))
+    to_roles = CodeListField(label=gettext_lazy("roles"))
     condition_fields = ()
 
     class Meta:
@@ -394,19 +394,19 @@ class EscalationRuleForm(DocumentTypedForm):
 
 class WebhookForm(forms.ModelForm):
     document_type = forms.ChoiceField(
-        label=_lazy("document type"), choices=lambda: document_type_choices(blank=True), required=False
+        label=gettext_lazy("document type"), choices=lambda: document_type_choices(blank=True), required=False
     )
     events = forms.MultipleChoiceField(
-        label=_lazy("events"),
+        label=gettext_lazy("events"),
         required=False,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
         choices=lambda: NotificationRule._meta.get_field("event").choices,
     )
     secret = forms.CharField(
-        label=_lazy("signing secret"),
+        label=gettext_lazy("signing secret"),
         required=False,
         widget=UnfoldAdminTextInputWidget(attrs={"autocomplete": "off"}),
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Stored encrypted; requests carry an HMAC-SHA256 signature. Leave empty to keep the current one."
         ),
     )
@@ -426,11 +426,11 @@ class WebhookForm(forms.ModelForm):
 
 class DelegationForm(forms.ModelForm):
     document_types = forms.MultipleChoiceField(
-        label=_lazy("document types"),
+        label=gettext_lazy("document types"),
         required=False,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
         choices=registry.choices,
-        help_text=_lazy("Empty: every document type."),
+        help_text=gettext_lazy("Empty: every document type."),
     )
 
     class Meta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
@@ -28,17 +28,17 @@ from scenic_ops.workflow.models import (
     Webhook,
 )
 
-TEMPLATE_HELP = _lazy(
+TEMPLATE_HELP = gettext_lazy(
     "Write {{ field }} to insert a value: the document's fields, or document, document_type, state, "
     "from_state, action, actor, comment, link, requester, assignee, due, days."
 )
 
 
 class DocumentTypeColumn:
-    @display(description=_lazy("document type"))
+    @display(description=gettext_lazy("document type"))
     def document_type_label(self, obj):
         spec = registry.get(obj.document_type)
-        return spec.label if spec else obj.document_type or _lazy("every type")
+        return spec.label if spec else obj.document_type or gettext_lazy("every type")
 
 
 @admin.register(NotificationRule)
@@ -50,9 +50,9 @@ class NotificationRuleAdmin(DocumentTypeColumn, AuditedAdmin):
     autocomplete_fields = ["recipient_users"]
     fieldsets = (
         (None, {"fields": ("name", "document_type", "enabled")}),
-        (_lazy("When"), {"fields": ("event", "state", "action", "field", "days", "condition")}),
+        (gettext_lazy("When"), {"fields": ("event", "state", "action", "field", "days", "condition")}),
         (
-            _lazy("Who"),
+            gettext_lazy("Who"),
             {
                 "fields": (
                     "recipient_roles",
@@ -62,22 +62,22 @@ class NotificationRuleAdmin(DocumentTypeColumn, AuditedAdmin):
                 )
             },
         ),
-        (_lazy("How"), {"fields": (("in_app", "email", "sms", "wecom"), "wecom_webhook")}),
+        (gettext_lazy("How"), {"fields": (("in_app", "email", "sms", "wecom"), "wecom_webhook")}),
         (
-            _lazy("Message"),
+            gettext_lazy("Message"),
             {"fields": ("subject", "message", "subject_en", "message_en"), "description": TEMPLATE_HELP},
         ),
     )
 
-    @display(description=_lazy("channels"))
+    @display(description=gettext_lazy("channels"))
     def channels(self, obj):
         names = [
             label
             for flag, label in (
-                (obj.in_app, _lazy("in-app")),
-                (obj.email, _lazy("email")),
-                (obj.sms, _lazy("SMS")),
-                (obj.wecom, _lazy("WeCom")),
+                (obj.in_app, gettext_lazy("in-app")),
+                (obj.email, gettext_lazy("email")),
+                (obj.sms, gettext_lazy("SMS")),
+                (obj.wecom, gettext_lazy("WeCom")),
             )
             if flag
         ]
@@ -106,10 +106,10 @@ class SlaPolicyAdmin(DocumentTypeColumn, AuditedAdmin):
     list_filter = ["enabled", "document_type"]
     search_fields = ["name"]
 
-    @display(description=_lazy("working hours"))
+    @display(description=gettext_lazy("working hours"))
     def working_hours(self, obj):
         if obj.around_the_clock:
-            return _lazy("around the clock")
+            return gettext_lazy("around the clock")
         return f"{obj.day_start:%H:%M}–{obj.day_end:%H:%M}"
 
 

@@ -115,7 +115,7 @@ class SlaPolicy(AuditedModel):
         _("around the clock"), default=False, help_text=_("Count every hour, ignoring working hours and holidays.")
     )
     warn_at_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of resolution time)"), default=80, help_text=_("0 turns the warning off.")
+        _("warn at (percent of the resolution time)"), default=80, help_text=_("0 turns the warning off.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scenic_ops.core import outbox, pii
@@ -128,11 +128,14 @@ def _external_language_is_english() -> bool:
 def send(rule: NotificationRule, event: Event, users: list[User] | None = None) -> int:
     """Render the rule's message for this event and queue it on every channel. Returns messages queued."""
     users = recipients(rule, event) if users is None else users
-    values = message_values(event)
-    subject = templating.render(rule.subject, values)[:200]
-    body = templating.render(rule.message, values)
-    subject_en = templating.render(rule.subject_en, values)[:200]
-    body_en = templating.render(rule.message_en, values)
+    with translation.override("zh-hans"):  # state labels and choices in the template's language
+        values = message_values(event)
+        subject = templating.render(rule.subject, values)[:200]
+        body = templating.render(rule.message, values)
+    with translation.override("en"):
+        values_en = message_values(event)
+        subject_en = templating.render(rule.subject_en, values_en)[:200]
+        body_en = templating.render(rule.message_en, values_en)
     ext_subject, ext_body = (
         (subject_en or subject, body_en or body) if _external_language_is_english() else (subject, body)
     )
