@@ -66,7 +66,7 @@ def flow_purge_task(now):
     return f"keys={keys} readings={readings}"
 
 
-@scheduled("flow_backtest", cron="20 4 * * 1", timeout=1800, queue="low", description="Backtest the visitor forecast")
+@scheduled("flow_backtest", cron="20 4 * * *", timeout=1800, queue="low", description="Backtest the visitor forecast")
 def flow_backtest_task(now, run=None):
     from scenic_ops.flow.services.forecasts import run_backtest
 
