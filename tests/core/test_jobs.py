@@ -122,10 +122,10 @@ def test_watchdog_reports_a_late_job_and_a_stuck_job_then_clears(settings):
     scheduling.sync_schedules()
     now = timezone.now()
     JobSchedule.objects.update(first_seen_at=now - timedelta(days=2))
-    # every job is late: none ever ran
+    # none ever ran: the interval job and the daily job are both late
     job_watchdog_task(now)
     late = set(SystemAlert.objects.filter(kind="job_late", cleared_at__isnull=True).values_list("subject", flat=True))
-    assert late == set(scheduling.registry())
+    assert {"outbox_sweep", "job_watchdog", "retention_purge"} <= late
     assert OutboxMessage.objects.filter(channel="email", subject__contains="outbox_sweep").count() == 1
     job_watchdog_task(now)  # still late: no second alert, no second e-mail
     assert OutboxMessage.objects.filter(channel="email", subject__contains="outbox_sweep").count() == 1
