@@ -16,8 +16,25 @@ log = logging.getLogger(__name__)
 EVALUATE_COALESCE_SECONDS = 1
 
 
+_client = None
+_names: tuple[str, str, str] | None = None
+_script = None
+# One round trip: bump the version, announce it, and take the 1-second "check levels" flag.
+SIGNAL_LUA = """
+local version = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], version)
+local first = 0
+if ARGV[1] == '1' and redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then first = 1 end
+return {version, first}
+"""
+
+
 def _redis():
-    return django_rq.get_connection("default")
+    """One client (and connection pool) per process: a new client per call costs a TCP connect."""
+    global _client
+    if _client is None:
+        _client = django_rq.get_connection("default")
+    return _client
 
 
 def _prefix() -> str:
@@ -26,12 +43,20 @@ def _prefix() -> str:
     return f"scenic:{settings.SITE_NAME}:{db}:flow"
 
 
+def _keys() -> tuple[str, str, str]:
+    global _names
+    if _names is None:
+        prefix = _prefix()
+        _names = (f"{prefix}:version", f"{prefix}:changes", f"{prefix}:evaluate")
+    return _names
+
+
 def version_key() -> str:
-    return f"{_prefix()}:version"
+    return _keys()[0]
 
 
 def channel() -> str:
-    return f"{_prefix()}:changes"
+    return _keys()[1]
 
 
 def current_version() -> int:
@@ -42,15 +67,12 @@ def current_version() -> int:
 
 
 def _signal(evaluate: bool = True) -> None:
+    global _script
     try:
-        redis = _redis()
-        pipe = redis.pipeline(transaction=False)
-        pipe.incr(version_key())
-        if evaluate:
-            pipe.set(f"{_prefix()}:evaluate", "1", nx=True, ex=EVALUATE_COALESCE_SECONDS)
-        results = pipe.execute()
-        redis.publish(channel(), results[0])
-        if evaluate and results[1]:
+        if _script is None:
+            _script = _redis().register_script(SIGNAL_LUA)
+        _version, first = _script(keys=list(_keys()), args=["1" if evaluate else "0", EVALUATE_COALESCE_SECONDS])
+        if first:
             from scenic_ops.flow.services.levels import evaluate_task
 
             django_rq.get_queue("high").enqueue(evaluate_task, job_timeout=60)
