@@ -120,7 +120,8 @@ def inbox(
         spec = registry.get(key)
         if spec is None:
             continue
-        documents = spec.model._default_manager.in_bulk([t.object_id for t in group])
+        related = [f.name for f in spec.model._meta.concrete_fields if f.is_relation]
+        documents = spec.model._default_manager.select_related(*related).in_bulk([t.object_id for t in group])
         workflows: dict[int, Workflow] = {}
         for track in group:
             document = documents.get(spec.model._meta.pk.to_python(track.object_id))

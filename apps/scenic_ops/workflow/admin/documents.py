@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -52,6 +53,24 @@ def state_badge(track: DocumentTrack | None, fallback: str = "") -> str:
     )
 
 
+def attach_tracks(documents: list, model) -> None:
+    """One query for the tracks of a page of documents (list columns read `_wf_track`)."""
+    if not documents:
+        return
+    content_type = ContentType.objects.get_for_model(model)
+    tracks = DocumentTrack.objects.filter(
+        content_type=content_type, object_id__in=[str(d.pk) for d in documents]
+    ).select_related("workflow")
+    workflows: dict[int, Any] = {}
+    by_id = {}
+    for track in tracks:
+        if track.workflow_id:
+            track.workflow = workflows.setdefault(track.workflow_id, track.workflow)
+        by_id[track.object_id] = track
+    for document in documents:
+        document._wf_track = by_id.get(str(document.pk))
+
+
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -66,9 +85,30 @@ class WorkflowDocumentAdmin(AuditedAdmin):
     change_form_outer_after_template = "workflow/admin/history_panel.html"
 
     # --- display -------------------------------------------------------------
+    @staticmethod
+    def _track(obj):
+        if not hasattr(obj, "_wf_track"):
+            obj._wf_track = services.track_of(obj)
+        return obj._wf_track
+
     @display(description=gettext_lazy("state"))
     def workflow_state(self, obj):
-        return state_badge(services.track_of(obj), getattr(obj, registry.of(obj).state_field))
+        return state_badge(self._track(obj), getattr(obj, registry.of(obj).state_field))
+
+    @display(description=gettext_lazy("SLA"))
+    def workflow_sla(self, obj):
+        track = self._track(obj)
+        if track is None or not track.sla_status:
+            return "-"
+        due = timezone.localtime(track.resolution_due).strftime("%m-%d %H:%M") if track.resolution_due else ""
+        return f"{track.get_sla_status_display()} {due}".strip()
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None:
+            attach_tracks(list(cl.result_list), self.model)
+        return response
 
     # --- permissions -----------------------------------------------------------
     def get_readonly_fields(self, request, obj=None):
@@ -188,10 +228,15 @@ def act_on(request, obj: Any) -> bool:
         messages.error(request, f"{spec.title_of(obj)}: {exc.detail}")
         return False
     if outcome.moved:
+        track = services.track_of(obj)
         messages.success(
             request,
             _("%(document)s: %(action)s — now “%(state)s”.")
-            % {"document": spec.title_of(obj), "action": outcome.entry.action_label, "state": outcome.entry.to_label},
+            % {
+                "document": spec.title_of(obj),
+                "action": outcome.entry.transition.display_label,
+                "state": track.state_label if track else outcome.state,
+            },
         )
     else:
         messages.success(
@@ -207,7 +252,7 @@ def workflow_context(request, obj: Any, model) -> dict[str, Any]:
     user = request.user
     track = services.ensure_track(obj)
     info = model._meta.app_label, model._meta.model_name
-    ctx: dict[str, Any] = {"track": track, "history": list(services.history(obj)), "now": timezone.now()}
+    ctx: dict[str, Any] = {"track": track, "history": services.history_rows(obj), "now": timezone.now()}
     if track is None:
         return ctx
     workflow = track.workflow
@@ -238,7 +283,17 @@ def workflow_context(request, obj: Any, model) -> dict[str, Any]:
 
 @admin.register(ApprovalRequest)
 class ApprovalRequestAdmin(WorkflowDocumentAdmin):
-    list_display = ["id", "title", "amount", "department", "requester", "priority", "workflow_state", "created_at"]
+    list_display = [
+        "id",
+        "title",
+        "amount",
+        "department",
+        "requester",
+        "priority",
+        "workflow_state",
+        "workflow_sla",
+        "created_at",
+    ]
     list_filter = ["state", "priority", "department"]
     search_fields = ["title", "description"]
     readonly_fields = ["requester", "created_at"]

@@ -75,8 +75,14 @@ class Workflow(AuditedModel):
         return next((s for s in self.state_map().values() if s.is_initial), None)
 
     def label_of(self, code: str) -> str:
+        """The state's label in the reader's language."""
         state = self.state_map().get(code)
         return state.display_label if state else code
+
+    def stored_label(self, code: str) -> str:
+        """The state's label as history keeps it (the workflow's own wording)."""
+        state = self.state_map().get(code)
+        return state.label if state else code
 
 
 class WorkflowState(AuditedModel):

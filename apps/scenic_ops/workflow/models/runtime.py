@@ -112,6 +112,10 @@ class DocumentTrack(models.Model):
         return state.display_label if state else self.state
 
     @property
+    def stored_state_label(self) -> str:
+        return self.workflow.stored_label(self.state) if self.workflow_id else self.state
+
+    @property
     def state_removed(self) -> bool:
         return self.workflow_id is not None and self.state not in self.workflow.state_map()
 

@@ -22,6 +22,7 @@ from scenic_ops.workflow.services.engine import (
     explain,
     force_state,
     history,
+    history_rows,
     start,
     track_of,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "explain",
     "force_state",
     "history",
+    "history_rows",
     "reassign",
     "start",
     "track_of",

@@ -187,7 +187,7 @@ def start(document: Any, user: Any = None, *, now: dt.datetime | None = None, an
             kind=Kind.START,
             round=track.round,
             to_state=state,
-            to_label=workflow.label_of(state),
+            to_label=workflow.stored_label(state),
             actor=user if getattr(user, "pk", None) else None,
             actor_name=_name(user) or _("system"),
             at=now,
@@ -428,11 +428,11 @@ def apply(
         "transition": t,
         "seat": choice.seats[0],
         "action": t.action,
-        "action_label": t.display_label,
+        "action_label": t.label or t.action,
         "from_state": current,
-        "from_label": workflow.label_of(current),
+        "from_label": workflow.stored_label(current),
         "to_state": t.to_state,
-        "to_label": workflow.label_of(t.to_state),
+        "to_label": workflow.stored_label(t.to_state),
         "actor": user,
         "actor_name": _name(user),
         "on_behalf_of": on_behalf,
@@ -536,7 +536,7 @@ def force_state(
     if to_def is None:
         raise WorkflowError(Code.UNKNOWN_STATE, state=to_state)
     current = _db_state(document, spec)
-    old_label = track.workflow.label_of(current) if track.workflow else current
+    old_label = track.workflow.stored_label(current) if track.workflow else current
     type(document)._default_manager.filter(pk=document.pk, **{spec.state_field: current}).update(
         **{spec.state_field: to_state}
     )
@@ -552,7 +552,7 @@ def force_state(
         from_state=current,
         from_label=old_label,
         to_state=to_state,
-        to_label=to_def.display_label,
+        to_label=to_def.label,
         actor=user,
         actor_name=_name(user),
         comment=comment,
@@ -637,3 +637,23 @@ def history(document: Any):
     if track is None:
         return ApprovalEntry.objects.none()
     return track.entries.select_related("actor", "on_behalf_of").order_by("at", "id")
+
+
+def history_rows(document: Any) -> list[ApprovalEntry]:
+    """The history for display: labels in the reader's language where the workflow still has them.
+
+    Entries store the labels of the moment (in the workflow's own, Chinese, wording) so that
+    renamed or removed states still read as they were.
+    """
+    track = track_of(document)
+    if track is None:
+        return []
+    workflow = track.workflow
+    states = workflow.state_map() if workflow else {}
+    rows = list(track.entries.select_related("actor", "on_behalf_of", "transition").order_by("at", "id"))
+    for e in rows:
+        e.from_text = states[e.from_state].display_label if e.from_state in states else e.from_label
+        e.to_text = states[e.to_state].display_label if e.to_state in states else e.to_label
+        moved = e.kind in (Kind.TRANSITION, Kind.VOTE) and e.transition_id
+        e.action_text = e.transition.display_label if moved else e.action_label or e.get_kind_display()
+    return rows

@@ -78,9 +78,9 @@ def _sla_step(track_id: int, now: dt.datetime) -> list[str]:
             action=name,
             action_label=(label % {"due": timezone.localtime(due).strftime("%m-%d %H:%M")})[:60],
             from_state=track.state,
-            from_label=track.state_label,
+            from_label=track.stored_state_label,
             to_state=track.state,
-            to_label=track.state_label,
+            to_label=track.stored_state_label,
             actor_name=_("SLA check"),
             at=now,
         )
@@ -149,9 +149,9 @@ def escalate(track_id: int, rule: EscalationRule, now: dt.datetime) -> int:
         action="escalate",
         action_label=(_("Escalated (level %(level)d)") % {"level": track.escalation_level})[:60],
         from_state=track.state,
-        from_label=track.state_label,
+        from_label=track.stored_state_label,
         to_state=track.state,
-        to_label=track.state_label,
+        to_label=track.stored_state_label,
         actor_name=_("escalation rule"),
         comment=_("Waiting longer than %(hours)s hours (%(rule)s); handed to %(names)s.")
         % {"hours": waited, "rule": rule.name, "names": names},
