@@ -118,3 +118,44 @@ def test_new_device_in_the_desk_gets_a_key_shown_once(make_user, site):
     device = CountingDevice.objects.get(code="counter-x")
     assert device.api_key is not None and device.api_key.scopes == ["flow:push"]
     assert "sk_" in response.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_flow_dashboard_in_the_desk_shows_live_figures_feed_health_and_forecast_vs_actual(
+    desk_login, make_user, live_server, site
+):
+    import datetime as dt
+
+    from scenic_ops.flow.history import generate
+    from scenic_ops.flow.models import CountingDevice, DailyFlow
+    from scenic_ops.flow.services import forecasts
+
+    today = timezone.localdate()
+    cal = forecasts.holiday_calendar()
+    history = generate(today - dt.timedelta(days=200), today - dt.timedelta(days=1), cal, daily_cap=2250, hourly=False)
+    DailyFlow.objects.bulk_create([DailyFlow(day=d, entries=v // 10) for d, v in history.daily.items()])
+    forecasts.issue()
+    record_passages(None, entries=640, exits=40)
+    CountingDevice.objects.create(code="counter-silent", name="silent", kind="people")  # never pushed
+    page = desk_login(make_user("manager"))
+    page.goto(f"{live_server.url}/admin/")
+    page.wait_for_selector(".scenic-card", timeout=10_000)
+    in_park = page.locator(".scenic-card", has_text="当前在园人数")
+    assert in_park.count() == 1 and "600" in in_park.inner_text()
+    assert "1 / 1" in page.locator(".scenic-card", has_text="计数设备离线").inner_text()
+    chart = page.locator(".scenic-card", has_text="每日游客量：提前一天的预测与实际").locator(".scenic-chart")
+    outlook = page.locator(".scenic-card", has_text="未来 14 天客流预测").locator(".scenic-chart")
+    chart.wait_for(state="attached")
+    page.wait_for_selector(".scenic-chart[data-drawn='1'] svg", timeout=10_000)
+    import json
+
+    data = json.loads(chart.get_attribute("data-chart"))
+    assert data["datasets"][0]["values"][27] == 640  # today's entries
+    assert data["datasets"][1]["values"][27] > 0  # today's forecast
+    assert len(json.loads(outlook.get_attribute("data-chart"))["labels"]) == 14
+    page.wait_for_timeout(800)  # let the charts finish their entry animation
+    page.screenshot(path="var/screenshots/flow-desk-dashboard.png", full_page=True)
+    page.goto(f"{live_server.url}/admin/flow/countingdevice/")
+    assert "中断" in page.locator("#result_list").inner_text()
+    page.screenshot(path="var/screenshots/flow-desk-devices.png", full_page=True)

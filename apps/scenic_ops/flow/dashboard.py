@@ -74,28 +74,43 @@ def flow_cards(request, now: dt.datetime) -> list[Card]:
         )
     )
     days = [today - dt.timedelta(days=offset) for offset in range(27, -1, -1)]
-    upcoming = [today + dt.timedelta(days=offset) for offset in range(1, 15)]
     actual = dict(DailyFlow.objects.using(reporting_db()).filter(day__gte=days[0]).values_list("day", "entries"))
     actual[today] = status["entries_today"]
     issued = {
         f.day: f.predicted
         for f in Forecast.objects.using(reporting_db()).filter(day__gte=days[0], horizon=1).order_by("issued_on")
     }
-    latest = {f.day: f.predicted for f in selectors.upcoming_forecasts(today, 15)}
-    labels = days + upcoming
+    upcoming = selectors.upcoming_forecasts(today, 15)
+    issued.setdefault(today, next((f.predicted for f in upcoming if f.day == today), 0))
     out.append(
         Card(
-            title=_("Visitors per day: forecast (a day ahead) and actual"),
+            title=_("Visitors per day: forecast a day ahead and actual"),
             chart_type="line",
-            labels=[d.strftime("%m-%d") for d in labels],
+            labels=[d.strftime("%m-%d") for d in days],
             datasets=[
-                {"name": _("Actual"), "values": [actual.get(d, 0) for d in days] + [0] * len(upcoming)},
-                {"name": _("Forecast"), "values": [issued.get(d, latest.get(d, 0)) for d in labels]},
+                {"name": _("Actual"), "values": [actual.get(d, 0) for d in days]},
+                {"name": _("Forecast"), "values": [issued.get(d, 0) for d in days]},
             ],
             colors=["#10b981", "#8b5cf6"],
             order=41,
             width="full",
-            link="/admin/flow/forecast/",
+            link="/admin/flow/dailyflow/",
+        )
+    )
+    ahead = [f for f in upcoming if f.day > today]
+    out.append(
+        Card(
+            title=_("Forecast for the next 14 days"),
+            chart_type="bar",
+            labels=[f.day.strftime("%m-%d") for f in ahead],
+            datasets=[
+                {"name": _("Forecast"), "values": [f.predicted for f in ahead]},
+                {"name": _("High (90th percentile)"), "values": [f.high for f in ahead]},
+            ],
+            colors=["#8b5cf6", "#c4b5fd"],
+            order=42,
+            width="full",
+            link="/admin/flow/forecastwarning/",
         )
     )
     return out
