@@ -10,6 +10,7 @@ from scenic_ops.core.models import AuditEvent, OutboxMessage
 from scenic_ops.workflow import services
 from scenic_ops.workflow.errors import Code, WorkflowError
 from scenic_ops.workflow.models import ApprovalEntry, Webhook, WorkflowState, WorkflowTransition
+from scenic_ops.workflow.services import webhooks
 from tests.workflow.conftest import BASIC
 
 
@@ -303,13 +304,17 @@ def test_stale_document_gets_a_clear_conflict(make_workflow, make_request, peopl
 
 def test_events_reach_webhooks_through_the_outbox_in_the_same_transaction(make_workflow, make_request, people):
     make_workflow()
-    Webhook.objects.create(
+    hook = Webhook(
         name="erp", document_type="workflow.approvalrequest", events=["transition"], url="https://erp.example/hook"
     )
+    webhooks.set_secret(hook, "s3cret")
+    hook.save()
     doc = make_request(people["requester"])
     services.apply(doc, "submit", people["requester"])
     message = OutboxMessage.objects.get(channel="webhook")
     assert message.payload["action"] == "submit" and message.payload["to_state"] == "review"
+    assert message.payload["_signing_secret"] == "s3cret"  # the gateway signs with it and strips it
+    assert b"s3cret" not in bytes(hook.secret_enc)
     assert message.payload["document_id"] == str(doc.pk)
     before = OutboxMessage.objects.count()
     with pytest.raises(WorkflowError):

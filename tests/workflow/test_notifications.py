@@ -112,6 +112,10 @@ def test_days_before_a_date_field_once_a_day(make_workflow, make_request, cast):
     assert timers.send_date_reminders(now=now) == 1
     assert timers.send_date_reminders(now=now) == 1  # queued again, but de-duplicated
     assert list(Notification.objects.values_list("subject", flat=True)) == ["3 天后：2026-03-05"]
+    rule(event="days_after", field="needed_by", days=1, to_requester=True, subject="已过期一天：{{ needed_by }}")
+    make_request(cast["requester"], needed_by=dt.date(2026, 3, 1))
+    assert timers.send_date_reminders(now=now) == 2  # the 3-days-before one again (de-duplicated) and this one
+    assert Notification.objects.filter(subject="已过期一天：2026-03-01").count() == 1
 
 
 def test_a_failing_gateway_ends_in_dead_letters_not_lost(make_workflow, make_request, cast, settings):

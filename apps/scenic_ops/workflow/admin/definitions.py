@@ -34,7 +34,7 @@ class TransitionInline(StackedInline):
     verbose_name = gettext_lazy("transition")
     verbose_name_plural = gettext_lazy("transitions")
     fieldsets = (
-        (None, {"fields": (("from_state", "action", "to_state", "position"), ("label", "label_en"), "condition")}),
+        (None, {"fields": ("from_state", "action", "to_state", "label", "label_en", "condition", "position")}),
         (
             gettext_lazy("Who may take it (any of these)"),
             {
@@ -42,14 +42,17 @@ class TransitionInline(StackedInline):
                     "allowed_roles",
                     "allowed_users",
                     "approver_departments",
-                    ("requester", "requester_manager", "department_head", "assignee"),
+                    "requester",
+                    "requester_manager",
+                    "department_head",
+                    "assignee",
                     "approver_field",
                 )
             },
         ),
         (
             gettext_lazy("Approval"),
-            {"fields": (("approval_mode", "quorum"), ("allow_self_approval", "comment_required"))},
+            {"fields": ("approval_mode", "quorum", "allow_self_approval", "comment_required")},
         ),
     )
 

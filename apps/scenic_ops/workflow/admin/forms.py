@@ -43,10 +43,16 @@ def document_type_choices(blank: bool = False) -> list[tuple[str, str]]:
     return [("", _("— every type —"))] + options if blank else [("", "---------")] + options
 
 
+class CodeCheckboxes(UnfoldAdminCheckboxSelectMultipleWidget):
+    """Checkboxes that wrap in rows (13 roles stacked one per line make a workflow page endless)."""
+
+    template_name = "workflow/widgets/code_checkboxes.html"
+
+
 class CodeListField(forms.MultipleChoiceField):
     """A JSON list of codes (roles, departments) edited as checkboxes."""
 
-    widget = UnfoldAdminCheckboxSelectMultipleWidget
+    widget = CodeCheckboxes
 
     def __init__(self, *args, choices_func=role_choices, **kwargs):
         kwargs.setdefault("required", False)
@@ -399,7 +405,7 @@ class WebhookForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=gettext_lazy("events"),
         required=False,
-        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        widget=CodeCheckboxes,
         choices=lambda: NotificationRule._meta.get_field("event").choices,
     )
     secret = forms.CharField(
@@ -428,7 +434,7 @@ class DelegationForm(forms.ModelForm):
     document_types = forms.MultipleChoiceField(
         label=gettext_lazy("document types"),
         required=False,
-        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        widget=CodeCheckboxes,
         choices=registry.choices,
         help_text=gettext_lazy("Empty: every document type."),
     )
