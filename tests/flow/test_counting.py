@@ -140,8 +140,11 @@ def test_counter_pushes_with_late_and_duplicated_intervals(site, make_device, pu
     assert present("summit") == 15
 
     # A late push (an interval from earlier today, after the device was offline) still counts, in its own hour.
-    late_at = timezone.localtime(timezone.now() - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
-    if late_at.date() == timezone.localdate():
+    now = timezone.localtime()
+    late_at = (now - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    if late_at.date() != now.date():  # just after midnight: the earliest minute of today is late enough
+        late_at = now.replace(hour=0, minute=1, second=0, microsecond=0)
+    if now - late_at >= dt.timedelta(minutes=10):
         late = push(secret, device.code, [{"start": late_at.isoformat(), "seconds": 60, "entries": 6, "exits": 0}])
         assert late.json()["accepted"] == 1
         assert present("summit") == 21
