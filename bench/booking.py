@@ -190,8 +190,20 @@ def run_wrk(url: str, clients: int, duration: int, args: list[str]) -> dict:
 
 
 # --- checks -----------------------------------------------------------------------------------------
-def oversold(slot) -> int:
-    """Tickets beyond any bucket's capacity, plus buckets whose `used` disagrees with their tickets."""
+def oversold(slot, *, settle: float = 15.0) -> int:
+    """Tickets beyond any bucket's capacity, plus buckets whose `used` disagrees with their tickets.
+
+    wrk stops the clock with requests still in the server: wait (up to `settle` s) for them to commit.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        bad = _oversold(slot)
+        if bad == 0 or time.monotonic() > deadline:
+            return bad
+        time.sleep(0.5)
+
+
+def _oversold(slot) -> int:
     from django.db import connection
 
     from scenic_ops.ticketing import inventory

@@ -5,7 +5,7 @@ from scenic_ops.ticketing import api
 app_name = "ticketing-api"
 
 urlpatterns = [
-    path("availability", api.AvailabilityView.as_view(), name="availability"),
+    path("availability", api.availability, name="availability"),
     path("keys", api.PublicKeyView.as_view(), name="keys"),
     path("payments/<slug:provider>/notify", api.PaymentNotifyView.as_view(), name="payment-notify"),
     path("partner/products", api.ProductsView.as_view(), name="partner-products"),

@@ -505,7 +505,7 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
         cur.execute("\n".join(sql), params)
         rows = cur.fetchall()
     except DatabaseError as exc:
-        if exc.args and exc.args[0] == CHECK_FAILED:
+        if claim_refused(exc):
             raise _fail(Code.ID_LIMIT_REACHED) from None
         raise
     finally:
@@ -559,9 +559,14 @@ def _claim(cur, claims: dict[tuple[str, str], list[int]], date: dt.date) -> None
     try:
         cur.execute(sql, rows)
     except DatabaseError as exc:
-        if exc.args and exc.args[0] == CHECK_FAILED:
+        if claim_refused(exc):
             raise _fail(Code.ID_LIMIT_REACHED) from None
         raise
+
+
+def claim_refused(exc: DatabaseError) -> bool:
+    """The per-ID CHECK refused a claim (any other CHECK failure is a bug and propagates)."""
+    return bool(exc.args) and exc.args[0] == CHECK_FAILED and "tk_idclaim_limit" in str(exc)
 
 
 def _replay(req: BookingRequest, slot, lines: list[_Line]) -> Booking:

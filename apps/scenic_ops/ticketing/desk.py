@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy, gettext_noop
 from openpyxl import Workbook
 
 from scenic_ops.core import audit
@@ -214,14 +214,17 @@ class SlotChoice(forms.ModelChoiceField):
 
 
 class CounterForm(forms.Form):
-    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=_l("Time slot"))
-    product = forms.ChoiceField(label=_l("Product"))
+    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=gettext_lazy("Time slot"))
+    product = forms.ChoiceField(label=gettext_lazy("Product"))
     channel = forms.ChoiceField(
-        label=_l("Sold as"),
-        choices=[(Channel.COUNTER, _l("Counter sale")), (Channel.STAFF, _l("For an elderly visitor (phone/counter)"))],
+        label=gettext_lazy("Sold as"),
+        choices=[
+            (Channel.COUNTER, gettext_lazy("Counter sale")),
+            (Channel.STAFF, gettext_lazy("For an elderly visitor (phone/counter)")),
+        ],
     )
     payment_method = forms.ChoiceField(
-        label=_l("Payment"),
+        label=gettext_lazy("Payment"),
         choices=[
             (Order.PaymentMethod.CASH, Order.PaymentMethod.CASH.label),
             (Order.PaymentMethod.CARD, Order.PaymentMethod.CARD.label),
@@ -229,7 +232,7 @@ class CounterForm(forms.Form):
             (Order.PaymentMethod.FREE, Order.PaymentMethod.FREE.label),
         ],
     )
-    contact_phone = forms.CharField(label=_l("Mobile for the SMS (optional)"), required=False, max_length=11)
+    contact_phone = forms.CharField(label=gettext_lazy("Mobile for the SMS (optional)"), required=False, max_length=11)
 
     def __init__(self, *args, visitors: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,19 +250,19 @@ class CounterForm(forms.Form):
         id_types = [(code, _(label)) for code, label in ID_TYPE_LABELS]
         self.visitor_rows = []
         for i in range(visitors):
-            self.fields[f"name_{i}"] = forms.CharField(label=_l("Name"), max_length=40)
-            self.fields[f"id_type_{i}"] = forms.ChoiceField(label=_l("ID document"), choices=id_types)
-            self.fields[f"id_number_{i}"] = forms.CharField(label=_l("ID number"), max_length=20)
-            self.fields[f"category_{i}"] = forms.ChoiceField(label=_l("Category"), choices=categories)
+            self.fields[f"name_{i}"] = forms.CharField(label=gettext_lazy("Name"), max_length=40)
+            self.fields[f"id_type_{i}"] = forms.ChoiceField(label=gettext_lazy("ID document"), choices=id_types)
+            self.fields[f"id_number_{i}"] = forms.CharField(label=gettext_lazy("ID number"), max_length=20)
+            self.fields[f"category_{i}"] = forms.ChoiceField(label=gettext_lazy("Category"), choices=categories)
             self.visitor_rows.append([f"name_{i}", f"id_type_{i}", f"id_number_{i}", f"category_{i}"])
 
 
 ID_TYPE_LABELS = [
-    (idcard.RESIDENT, "Resident identity card"),
-    (idcard.PERMIT, "Residence permit (HK/Macao/Taiwan)"),
-    (idcard.PASSPORT, "Passport"),
-    (idcard.HKMO, "HK/Macao travel permit"),
-    (idcard.TAIWAN, "Taiwan travel permit"),
+    (idcard.RESIDENT, gettext_noop("Resident identity card")),
+    (idcard.PERMIT, gettext_noop("Residence permit (HK/Macao/Taiwan)")),
+    (idcard.PASSPORT, gettext_noop("Passport")),
+    (idcard.HKMO, gettext_noop("HK/Macao travel permit")),
+    (idcard.TAIWAN, gettext_noop("Taiwan travel permit")),
 ]
 
 
@@ -312,15 +315,15 @@ def counter_view(admin_site, request):
 # --- group bookings --------------------------------------------------------------------------------
 class GroupForm(forms.Form):
     agency = forms.ModelChoiceField(
-        queryset=Partner.objects.filter(kind=Partner.Kind.AGENCY, active=True), label=_l("Travel agency")
+        queryset=Partner.objects.filter(kind=Partner.Kind.AGENCY, active=True), label=gettext_lazy("Travel agency")
     )
-    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=_l("Time slot"))
-    product = forms.ChoiceField(label=_l("Product"))
-    guide = forms.CharField(label=_l("Guide (name and phone)"), max_length=120)
-    members = forms.FileField(label=_l("Member list (xlsx)"))
-    valid_only = forms.BooleanField(label=_l("Book the valid rows even if some rows are bad"), required=False)
+    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=gettext_lazy("Time slot"))
+    product = forms.ChoiceField(label=gettext_lazy("Product"))
+    guide = forms.CharField(label=gettext_lazy("Guide (name and phone)"), max_length=120)
+    members = forms.FileField(label=gettext_lazy("Member list (xlsx)"))
+    valid_only = forms.BooleanField(label=gettext_lazy("Book the valid rows even if some rows are bad"), required=False)
     on_account = forms.BooleanField(
-        label=_l("Settle on the agency's account (confirm now)"), required=False, initial=True
+        label=gettext_lazy("Settle on the agency's account (confirm now)"), required=False, initial=True
     )
 
     def __init__(self, *args, **kwargs):

@@ -102,8 +102,9 @@ def take_sql(takes: list[Take]) -> tuple[str, list[int]]:
     marks = ",".join(["%s"] * len(ids))
     return (
         f"UPDATE ticketing_bucket SET used = used + {used_case}, reserved = reserved + {res_case}, seq = seq + 1 "
-        f"WHERE id IN ({marks}) AND closed = 0 AND used + reserved + {net_case} <= capacity",
-        used_params + res_params + ids + net_params,
+        f"WHERE id IN ({marks}) AND closed = 0 AND used + reserved + {net_case} <= capacity "
+        f"AND reserved + {res_case} >= 0",
+        used_params + res_params + ids + net_params + res_params,
     )
 
 
@@ -340,9 +341,15 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1
 """
 _READ = """
-local out = {redis.call('HGETALL', KEYS[1])}
-for k = 2, #KEYS do out[#out + 1] = redis.call('HGETALL', KEYS[k]) end
-return out
+local out = {}
+local state = redis.call('HGETALL', KEYS[1])
+for i = 1, #state, 2 do out[#out + 1] = state[i] .. ':' .. state[i + 1] end
+local pend = {}
+for k = 2, #KEYS do
+  local h = redis.call('HGETALL', KEYS[k])
+  for i = 1, #h, 2 do pend[#pend + 1] = h[i] .. ':' .. h[i + 1] end
+end
+return table.concat(out, ';') .. '|' .. table.concat(pend, ';')
 """
 
 
@@ -496,19 +503,19 @@ def view(date: dt.date, needed: Iterable[int]) -> dict[int, BucketState]:
     window = int(time.time()) // WINDOW
     keys = [_state_key(date)] + [_pend_key(date, window - k) for k in range(WINDOWS_READ)]
     try:
-        raw = _redis().read(keys=keys)
+        raw = _redis().read(keys=keys)  # one string: "id:seq:cap:used:res:closed;…|id:n;…"
     except redis.RedisError:
         raw = None
     pending: dict[int, int] = {}
     states: dict[int, tuple] = {}
     if raw:
-        flat = raw[0]
-        for i in range(0, len(flat), 2):
-            seq, cap, used, res, closed = flat[i + 1].split(b":")
-            states[int(flat[i])] = (int(seq), int(cap), int(used), int(res), closed == b"1")
-        for hashed in raw[1:]:
-            for i in range(0, len(hashed), 2):
-                pending[int(hashed[i])] = pending.get(int(hashed[i]), 0) + int(hashed[i + 1])
+        state_text, _bar, pend_text = raw.decode().partition("|")
+        for item in state_text.split(";") if state_text else ():
+            bid, seq, cap, used, res, closed = item.split(":")
+            states[int(bid)] = (int(seq), int(cap), int(used), int(res), closed == "1")
+        for item in pend_text.split(";") if pend_text else ():
+            bid, n = item.split(":")
+            pending[int(bid)] = pending.get(int(bid), 0) + int(n)
     if not needed.issubset(states):
         rows = _rows(None, date)
         _publish_rows(date, rows)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from scenic_ops.core import audit, outbox, pii
 from scenic_ops.core.models import AuditEvent
 from scenic_ops.ticketing import inventory
-from scenic_ops.ticketing.booking import CHECK_FAILED, utc_naive
+from scenic_ops.ticketing.booking import claim_refused, utc_naive
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Order, Partner, Refund, Ticket
 
@@ -78,7 +78,7 @@ def _retake(cur, ticket_ids: list[int]) -> list[int] | None:
                 [n, id_index, date, scope],
             )
         except DatabaseError as exc:
-            if exc.args and exc.args[0] == CHECK_FAILED:
+            if claim_refused(exc):
                 return None
             raise
     if not inventory.take(cur, takes):

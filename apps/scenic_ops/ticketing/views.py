@@ -15,8 +15,9 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -30,11 +31,11 @@ ELDER_COOKIE = "tk_elder"
 SESSION_PHONE = "tk_phone_index"
 SESSION_PHONE_UNTIL = "tk_phone_until"
 ID_TYPES = [
-    ("resident", "Resident identity card"),
-    ("permit", "Residence permit (HK/Macao/Taiwan)"),
-    ("passport", "Passport"),
-    ("hkmo", "HK/Macao travel permit"),
-    ("tw", "Taiwan travel permit"),
+    ("resident", gettext_noop("Resident identity card")),
+    ("permit", gettext_noop("Residence permit (HK/Macao/Taiwan)")),
+    ("passport", gettext_noop("Passport")),
+    ("hkmo", gettext_noop("HK/Macao travel permit")),
+    ("tw", gettext_noop("Taiwan travel permit")),
 ]
 
 
@@ -137,10 +138,12 @@ def visitors(request, date: str):
     slot = inventory.slot(slot_id) if slot_id else None
     day_url = reverse("ticketing:day", args=[date.isoformat()])
     if product is None or slot is None or slot.date != date:
-        return redirect(f"{day_url}?error={_('Choose a time slot and a product.')}")
+        message = _("Choose a time slot and a product.")
+        return redirect(f"{day_url}?{urlencode({'error': message})}")
     quantities = _quantities(request, product)
     if any(v < 0 or v > 20 for v in quantities.values()) or sum(quantities.values()) < 1:
-        return redirect(f"{day_url}?error={_('Choose how many tickets of each kind (1 to 20).')}")
+        message = _("Choose how many tickets of each kind (1 to 20).")
+        return redirect(f"{day_url}?{urlencode({'error': message, 'slot': slot.id})}")
     rows = []
     for category in product["categories"]:
         for _i in range(quantities[category["code"]]):

@@ -52,7 +52,7 @@ class PriceCategory(Localised, AuditedModel):
     document_label = models.CharField(_("document"), max_length=40, blank=True, help_text=_("e.g. 学生证"))
     document_label_en = models.CharField(_("document (English)"), max_length=60, blank=True)
     group_only = models.BooleanField(_("travel agency groups only"), default=False)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,7 +124,7 @@ class Product(Localised, AuditedModel):
         blank=True,
         related_name="bundles",
     )
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     active = models.BooleanField(_("on sale"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

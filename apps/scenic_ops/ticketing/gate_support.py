@@ -1,0 +1,46 @@
+"""What the gates domain (access) needs from ticketing on its hot path, split out of `admit_ticket`.
+
+`lifecycle.admit_ticket` does the admission in one call but re-reads the ticket through the
+ORM inside a savepoint; at a gate that validates hundreds of scans a second, access runs
+the same conditional UPDATE on its own cursor, inside its own transaction (scan log and
+counts commit together), and asks for the partner webhook only when the order came
+from a partner. The rule is the same: a use is consumed only while the ticket is valid,
+for that day, with uses left, so two gates scanning at once consume it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scenic_ops.ticketing.booking import utc_naive
+
+_CONSUME = (
+    "UPDATE ticketing_ticket SET status = IF(used_count + 1 >= uses_allowed, 'used', status), "
+    "used_count = used_count + 1, first_used_at = COALESCE(first_used_at, %s) "
+    "WHERE {where} AND status = 'valid' AND date = %s AND used_count < uses_allowed"
+)
+_BY_CODE = _CONSUME.format(where="code = %s")
+_BY_ID = _CONSUME.format(where="id = %s")
+
+
+def consume_use(
+    cursor, *, day: dt.date, at: dt.datetime, code: str | None = None, ticket_id: int | None = None
+) -> bool:
+    """Consume one use of a ticket valid on `day`; True if this call did. Run inside the caller's transaction."""
+    if code is not None:
+        cursor.execute(_BY_CODE, [utc_naive(at), code, day])
+    else:
+        cursor.execute(_BY_ID, [utc_naive(at), ticket_id, day])
+    return cursor.rowcount == 1
+
+
+def notify_used(ticket_id: int, *, at: dt.datetime, gate: str, entry: int) -> None:
+    """The partner's 'ticket.used' webhook (through the outbox), as `admit_ticket` sends it."""
+    from scenic_ops.ticketing import lifecycle
+    from scenic_ops.ticketing.models import Ticket
+
+    ticket = Ticket.objects.select_related("order").filter(pk=ticket_id).first()
+    if ticket is None:
+        return
+    partner = lifecycle._partner(ticket.order)
+    lifecycle._webhook(partner, ticket.order, ticket, "ticket.used", at, extra={"gate": gate, "entry": entry})

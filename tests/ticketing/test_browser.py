@@ -1,0 +1,46 @@
+"""A visitor books on a phone-sized screen and sees a QR code that decodes to the ticket's token."""
+
+import io
+
+import pytest
+from PIL import Image
+from pyzbar.pyzbar import decode
+
+from scenic_ops.ticketing import tokens
+from scenic_ops.ticketing.models import Order, Ticket
+from tests.ticketing.conftest import slot_of, valid_id
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_phone_booking_shows_a_scannable_qr(live_server, page, tk, rq_worker):
+    slot = slot_of()
+    page.goto(f"{live_server.url}/book/")
+    page.click(f'[data-testid="day-{slot.date.isoformat()}"]')
+    page.click(f'[data-testid="slot-{slot.start:%H:%M}"]')
+    page.fill("#q-entry-adult", "1")
+    page.click('[data-testid="next-entry"]')
+    page.fill("#name_0", "王小明")
+    page.fill("#id_number_0", valid_id(7))
+    page.fill("#contact_phone", "13800138000")
+    page.click('[data-testid="book"]')
+    page.click('[data-testid="pay"]')
+    page.click('[data-testid="confirm-payment"]')
+    page.wait_for_selector('[data-testid="waiting"]')
+    rq_worker("high")  # the payment provider's asynchronous notification arrives
+    qr = page.wait_for_selector('[data-testid="qr"]', timeout=15000)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"qr\"]').complete")
+    assert page.viewport_size["width"] == 390
+    shot = qr.screenshot()
+    found = decode(Image.open(io.BytesIO(shot)))
+    ticket = Ticket.objects.get()
+    assert Order.objects.get().status == "confirmed"
+    from scenic_ops.ticketing.booking import token_of
+
+    assert [f.data.decode() for f in found] == [token_of(ticket)]
+    assert tokens.verify(found[0].data.decode()).code == ticket.code

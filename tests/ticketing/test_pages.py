@@ -1,0 +1,121 @@
+import re
+
+from scenic_ops.core.models import RecordedMessage
+from scenic_ops.ticketing import capacity, notify, services
+from scenic_ops.ticketing.models import Bucket, Order
+from tests.ticketing.conftest import request, slot_of, valid_id
+
+
+def _book_via_pages(client, slot, *, phone="13800138000", seq=1):
+    url = f"/book/{slot.date}/visitors?slot={slot.id}&product=entry&q_adult=1&q_child=0"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"name_0": "王小明", "id_type_0": "resident", "id_number_0": valid_id(seq), "contact_phone": phone},
+    )
+    return response
+
+
+def test_book_pay_and_see_tickets(client, tk, rq_worker, django_capture_on_commit_callbacks):
+    slot = slot_of()
+    assert client.get("/book/").status_code == 200
+    day = client.get(f"/book/{slot.date}/?slot={slot.id}").content.decode()
+    assert "data-slot" in day and "entry" in day
+    response = _book_via_pages(client, slot)
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.status == "held" and order.channel == "web"
+    pay_page = response["Location"]
+    assert client.post(pay_page).status_code == 302
+    payment = order.payments.get()
+    cashier = client.get(f"/pay/sandbox/{payment.reference}/")
+    assert cashier.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        back = client.post(f"/pay/sandbox/{payment.reference}/", {"outcome": "succeeded"})
+    assert back.status_code == 302
+    waiting = client.get(back["Location"]).content.decode()
+    assert 'data-testid="waiting"' in waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        rq_worker()  # the sandbox's asynchronous notification
+    rq_worker()  # then the outbox delivers the SMS
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+    page = client.get(back["Location"]).content.decode()
+    assert "qr.png" in page
+    sms = RecordedMessage.objects.filter(channel="sms").first()
+    assert sms is not None and order.number in sms.body and notify.order_key(order.number) in sms.body
+
+
+def test_bad_visitor_input_shows_the_error_and_books_nothing(client, tk):
+    slot = slot_of()
+    url = f"/book/{slot.date}/visitors?slot={slot.id}&product=entry&q_adult=1"
+    response = client.post(
+        url,
+        {
+            "name_0": "王小明",
+            "id_type_0": "resident",
+            "id_number_0": "110101199003071235",
+            "contact_phone": "13800138000",
+        },
+    )
+    assert response.status_code == 400 and "invalid_id_checksum" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert client.get(f"/book/{slot.date}/visitors?slot={slot.id}&product=entry&q_adult=-2").status_code == 302
+    assert Order.objects.count() == 0
+
+
+def test_closed_and_sold_out_days_are_clear(client, tk):
+    slot = slot_of(2)
+    capacity.set_day_closed(slot.date, True, note="大雪封山")
+    page = client.get(f"/book/{slot.date}/").content.decode()
+    assert 'data-testid="closed"' in page and "大雪封山" in page
+    other = slot_of(3)
+    for bucket in Bucket.objects.filter(date=other.date, kind="day"):
+        capacity.change_bucket(bucket, capacity=0)
+    page = client.get(f"/book/{other.date}/").content.decode()
+    assert 'data-testid="sold-out"' in page
+
+
+def test_elder_mode_and_english(client, tk):
+    client.post("/book/mode", {"next": "/book/"})
+    page = client.get("/book/").content.decode()
+    assert 'class="elder"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/book/"})
+    assert "Choose a day" in client.get("/book/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/book/"})
+    assert "选择日期" in client.get("/book/").content.decode()
+
+
+def test_look_up_orders_by_phone_and_code(client, tk, rq_worker, django_capture_on_commit_callbacks):
+    slot = slot_of()
+    services.book(request(slot, contact_phone="13912345678", confirm=True, channel="counter"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/my/", {"phone": "13912345678", "action": "send"}).status_code == 200
+    again = client.post("/my/", {"phone": "13912345678", "action": "send"})
+    assert (
+        "too_many" in again.content.decode() or "Too many" in again.content.decode() or "请" in again.content.decode()
+    )
+    rq_worker()
+    sms = RecordedMessage.objects.filter(channel="sms").order_by("-id").first()
+    code = re.search(r"\d{6}", sms.body).group(0)
+    wrong = client.post(
+        "/my/", {"phone": "13912345678", "code": "000000" if code != "000000" else "111111", "action": "verify"}
+    )
+    assert wrong.status_code == 200 and 'data-testid="error"' in wrong.content.decode()
+    ok = client.post("/my/", {"phone": "13912345678", "code": code, "action": "verify"})
+    assert ok.status_code == 302
+    listing = client.get("/my/").content.decode()
+    assert Order.objects.get().number in listing
+
+
+def test_visitor_refund_from_the_order_page(client, tk):
+    slot = slot_of(3)
+    booking = services.book(request(slot, confirm=True, channel="counter", n=2))
+    key = notify.order_key(booking.number)
+    page = client.get(f"/o/{booking.number}/{key}/").content.decode()
+    assert "Refund" in page or "退" in page
+    response = client.post(f"/o/{booking.number}/{key}/cancel", {"ticket": booking.tickets[0].code})
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.refunded_amount == 90 and order.status == "confirmed"
+    assert client.get(f"/o/{booking.number}/wrongkey/").status_code == 404
