@@ -5,21 +5,29 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
 
 from scenic_ops.workflow import demo, services
 from scenic_ops.workflow.models import ApprovalRequest, Workflow
 
 
+def test_setup_site_runs_the_workflow_fixture_loader():
+    from scenic_ops.core.management.commands.setup_site import _domain_setups
+    from scenic_ops.workflow import setup
+
+    assert setup in list(_domain_setups())
+
+
 @pytest.mark.django_db
-def test_setup_site_loads_the_default_workflows(roles):
+def test_the_loader_reports_and_is_idempotent(roles):
+    from scenic_ops.workflow import setup
+
     out = io.StringIO()
-    call_command("setup_site", stdout=out)
+    setup.load(stdout=out)
     assert "workflows: " in out.getvalue() and "ERROR approval_request" not in out.getvalue()
     mine = Workflow.objects.filter(document_type="workflow.approvalrequest")
     assert mine.filter(is_active=True).count() == 1
     total = Workflow.objects.count()  # other domains' types load their fixtures too
-    call_command("setup_site", stdout=io.StringIO())
+    setup.load()
     assert mine.count() == 1 and Workflow.objects.count() == total
 
 

@@ -81,6 +81,13 @@ class DocumentType:
 
     def fields(self) -> dict[str, FieldInfo]:
         """Names a condition or template may use, with their kinds."""
+        cached = self.__dict__.get("_fields")
+        if cached is None or cached[0] != tuple(self.extra_names):
+            cached = (tuple(self.extra_names), self._build_fields())
+            self.__dict__["_fields"] = cached
+        return cached[1]
+
+    def _build_fields(self) -> dict[str, FieldInfo]:
         masked = set(getattr(self.model, "audit_masked", ()))
         out: dict[str, FieldInfo] = {}
         for f in self.model._meta.concrete_fields:
