@@ -1,0 +1,192 @@
+"""Desk: repair tickets under the workflow engine (state, SLA, assignee and actions above the form),
+with photos, spare parts, the crew's work log and the nearest available crew."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
+from unfold.admin import TabularInline
+from unfold.decorators import display
+
+from scenic_ops.operations.admin.dispatching import dispatch_context
+from scenic_ops.operations.models import RepairPart, RepairPhoto, RepairTicket, RepairWorkLog
+from scenic_ops.operations.services import repairs
+from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+
+
+class PhotoInline(TabularInline):
+    model = RepairPhoto
+    extra = 0
+    fields = ["stage", "file", "preview", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["preview", "uploaded_by", "uploaded_at"]
+
+    @display(description=gettext_lazy("preview"))
+    def preview(self, obj):
+        if not obj.pk or not obj.file:
+            return ""
+        return format_html('<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:56px"></a>', obj.file.url)
+
+
+class PartInline(TabularInline):
+    model = RepairPart
+    extra = 0
+    fields = ["name", "quantity", "unit_cost"]
+
+
+class WorkLogInline(TabularInline):
+    model = RepairWorkLog
+    extra = 0
+    fields = ["at", "action", "by", "note", "latitude", "longitude"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = gettext_lazy("open")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("1", gettext_lazy("Open")), ("overdue", gettext_lazy("Past the SLA")), ("mine", gettext_lazy("Mine"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in ("1", "overdue", "mine"):
+            queryset = queryset.exclude(state__in=["closed", "rejected"])
+        if value == "overdue":
+            queryset = queryset.filter(resolution_due__lt=timezone.now())
+        if value == "mine":
+            queryset = queryset.filter(assignee=request.user)
+        return queryset
+
+
+@admin.register(RepairTicket)
+class RepairTicketAdmin(WorkflowDocumentAdmin):
+    list_display = [
+        "id",
+        "title",
+        "asset",
+        "priority_badge",
+        "source",
+        "workflow_state",
+        "assignee",
+        "resolution_due",
+        "sla_badge",
+        "created_at",
+    ]
+    list_filter = [OpenFilter, "state", "priority", "source", "category", "sla_status"]
+    search_fields = ["title", "description", "asset__code", "asset__name"]
+    list_select_related = ["asset", "assignee"]
+    autocomplete_fields = ["asset"]
+    inlines = [PhotoInline, PartInline, WorkLogInline]
+    readonly_fields = [
+        "source",
+        "reported_by",
+        "reporter_name",
+        "reporter_phone_masked",
+        "assignee",
+        "resolution_due",
+        "sla_status",
+        "parts_cost",
+        "work_started_at",
+        "work_finished_at",
+        "restored_at",
+        "verified_at",
+        "verified_by",
+        "alarm",
+        "inspection_task",
+        "inspection_result",
+        "created_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["title", "description", "asset", "zone", "category", "skill", "priority", "failure_at"]},
+        ),
+        (gettext_lazy("Costs"), {"fields": ["estimated_cost", "labour_hours", "labour_cost", "parts_cost"]}),
+        (
+            gettext_lazy("Source"),
+            {
+                "fields": [
+                    "source",
+                    "reported_by",
+                    "reporter_name",
+                    "reporter_phone_masked",
+                    "latitude",
+                    "longitude",
+                    "alarm",
+                    "inspection_task",
+                    "inspection_result",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Progress"),
+            {
+                "fields": [
+                    "assignee",
+                    "resolution_due",
+                    "sla_status",
+                    "work_started_at",
+                    "work_finished_at",
+                    "restored_at",
+                    "verified_at",
+                    "verified_by",
+                    "created_at",
+                ]
+            },
+        ),
+    ]
+    change_form_outer_after_template = "operations/admin/ticket_after.html"
+
+    @display(
+        description=gettext_lazy("priority"),
+        label={"urgent": "danger", "high": "warning", "normal": "info", "low": "info"},
+    )
+    def priority_badge(self, obj):
+        return obj.priority, obj.get_priority_display()
+
+    @display(
+        description=gettext_lazy("SLA"),
+        label={
+            "on_track": "success",
+            "at_risk": "warning",
+            "breached": "danger",
+            "missed": "danger",
+            "met": "success",
+            "paused": "info",
+        },
+    )
+    def sla_badge(self, obj):
+        from scenic_ops.workflow.models.runtime import SlaStatus
+
+        if not obj.sla_status:
+            return ""
+        return obj.sla_status, SlaStatus(obj.sla_status).label
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.reported_by = request.user
+            obj.source = RepairTicket.Source.STAFF
+            if obj.asset_id:
+                obj.zone = obj.zone or obj.asset.zone
+                obj.skill = obj.skill or obj.asset.category.skill
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for photo in form.instance.photos.filter(uploaded_by__isnull=True):
+            RepairPhoto.objects.filter(pk=photo.pk).update(uploaded_by=request.user)
+        repairs.refresh_costs(form.instance)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None:
+            context["dispatch"] = dispatch_context(request, ticket=obj)
+        return super().change_view(request, object_id, form_url, context)
