@@ -173,8 +173,10 @@ def change_bucket(bucket: Bucket, *, capacity: int | None = None, closed: bool |
                     raise TicketingError(Code.CAPACITY_BELOW_SOLD, sold=floor)
                 capacity = floor
             Bucket.objects.filter(pk=bucket.pk).update(capacity=capacity, closed=closed, seq=F("seq") + 1)
-    finally:
-        inventory.publish([bucket.pk], pending=pending)
+    except BaseException:
+        inventory.publish(None, pending=pending)
+        raise
+    transaction.on_commit(lambda: inventory.publish([bucket.pk], pending=pending))
     bucket.refresh_from_db()
     return bucket
 
@@ -187,7 +189,7 @@ def set_day_closed(date: dt.date, closed: bool, *, note: str = "") -> SaleDay:
     saleday.save()
     for bucket in Bucket.objects.filter(kind=Bucket.Kind.DAY, date=date):
         change_bucket(bucket, closed=closed)
-    inventory.invalidate_layout(date)
+    transaction.on_commit(lambda: inventory.invalidate_layout(date))
     return saleday
 
 
@@ -208,7 +210,6 @@ def create_allotment(slot: TimeSlot, channel: str, size: int, *, release_at: dt.
         raise TicketingError(Code.PRODUCT_NOT_IN_SLOT)
     takes = [inventory.Take(p.pk, 0, size) for p in parents]
     pending = inventory.pend(slot.date, takes)
-    bucket = None
     try:
         with transaction.atomic():
             from django.db import connection
@@ -225,9 +226,12 @@ def create_allotment(slot: TimeSlot, channel: str, size: int, *, release_at: dt.
                 capacity=size,
                 release_at=release_at or slot.starts_at - dt.timedelta(hours=2),
             )
-    finally:
-        inventory.publish([p.pk for p in parents] + ([bucket.pk] if bucket else []), pending=pending)
-    inventory.invalidate_layout(slot.date)
+    except BaseException:
+        inventory.publish(None, pending=pending)
+        raise
+    ids = [p.pk for p in parents] + [bucket.pk]
+    transaction.on_commit(lambda: inventory.publish(ids, pending=pending))
+    transaction.on_commit(lambda: inventory.invalidate_layout(slot.date))
     return bucket
 
 
