@@ -138,6 +138,8 @@ class DispatchCall(AuditedModel):
 class ParkMap(AuditedModel):
     """The park's own map picture and the coordinates of its corners (no external tile servers)."""
 
+    audit_ignored = ("updated_at", "image")  # the platform's audit diff cannot serialise file values yet
+
     name = models.CharField(_("name"), max_length=60)
     image = models.FileField(_("map picture"), upload_to=map_upload_to, max_length=200)
     south = models.DecimalField(_("south edge (latitude)"), max_digits=9, decimal_places=6)

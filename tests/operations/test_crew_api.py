@@ -1,0 +1,196 @@
+"""The crew app's API as the phone calls it: today's work, multipart submissions with photos,
+retries without duplicates (Idempotency-Key and client ids), problem reports, QR lookups."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.test import Client
+
+from scenic_ops.operations.models import InspectionResult, InspectionTask, RepairPhoto, RepairTicket
+from scenic_ops.operations.services import inspections
+from tests.operations.conftest import photo
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/operations/"
+
+
+@pytest.fixture
+def phone(make_user, make_plan, make_asset, zone):
+    south = zone("gate-south", lat="31.2301", lng="120.4102")
+    inspector = make_user("inspector", display_name="孙浩")
+    engineer = make_user("engineer", display_name="赵磊")
+    engineer.zones.set([south])
+    gate = make_asset("gate", code="gate-south-1", name="南门闸机1", zone=south)
+    plan = make_plan(points=[gate], assignee=inspector, name="南门闸机日检")
+    inspections.create_daily_tasks()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(inspector)
+    client.get("/crew/")  # sets the CSRF cookie, as the app page does
+    return {
+        "client": client,
+        "inspector": inspector,
+        "engineer": engineer,
+        "gate": gate,
+        "task": InspectionTask.objects.get(plan=plan),
+        "items": {i.label: i.pk for i in plan.template.items.all()},
+        "point": plan.points.get().pk,
+    }
+
+
+def csrf(client: Client) -> str:
+    from django.conf import settings
+
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def submission(phone, *, working="no", volts="220", submission_id=None) -> dict:
+    point, items = phone["point"], phone["items"]
+    return {
+        "submission_id": submission_id or str(uuid.uuid4()),
+        "latitude": 31.2301,
+        "longitude": 120.4102,
+        "accuracy": 9,
+        "answers": [
+            {"point": point, "item": items["闸机运转正常"], "value": working, "note": "闸门不动", "photo": "p-gate"},
+            {"point": point, "item": items["电压"], "value": volts},
+            {"point": point, "item": items["备注"], "value": ""},
+        ],
+    }
+
+
+def post_multipart(phone, url: str, payload: dict, files: dict | None = None, key: str | None = None):
+    client = phone["client"]
+    data = {"payload": json.dumps(payload), **(files or {})}
+    headers = {"HTTP_X_CSRFTOKEN": csrf(client)}
+    if key:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return client.post(API + url, data, **headers)
+
+
+def test_today_lists_the_inspection_in_route_order_with_its_checklist(phone):
+    data = phone["client"].get(API + "crew/today").json()
+    task = data["inspections"][0]
+    assert task["plan"] == "南门闸机日检" and task["state"] == "pending"
+    point = task["points"][0]
+    assert point["asset"] == "gate-south-1" and point["position"] == [31.2301, 120.4102]
+    assert [i["kind"] for i in point["items"]] == ["yes_no", "number", "text"]
+    assert point["items"][1]["max"] == 400.0
+
+
+def test_a_multipart_submission_with_a_photo_and_its_retry(phone):
+    payload = submission(phone)
+    key = payload["submission_id"]
+    url = f"crew/inspections/{phone['task'].pk}/submit"
+    first = post_multipart(phone, url, payload, {"p-gate": photo("gate.png")}, key=key)
+    assert first.status_code == 200, first.content
+    assert first.json()["failed"] == 1 and len(first.json()["tickets"]) == 1
+    # The phone lost the answer and sends the same entry again: same answer, nothing new
+    again = post_multipart(phone, url, payload, {"p-gate": photo("gate.png")}, key=key)
+    assert again.status_code == 200 and again.json()["tickets"] == first.json()["tickets"]
+    # Even without the Idempotency-Key the submission id is recognised
+    third = post_multipart(phone, url, payload, {"p-gate": photo("gate.png")})
+    assert third.json()["replayed"] is True
+    assert InspectionResult.objects.count() == 3 and RepairTicket.objects.count() == 1
+    ticket = RepairTicket.objects.get()
+    assert ticket.assignee == phone["engineer"] and ticket.photos.count() == 1
+
+
+def test_out_of_range_and_oversized_photo_are_clear_errors_and_save_nothing(phone):
+    url = f"crew/inspections/{phone['task'].pk}/submit"
+    bad = post_multipart(phone, url, submission(phone, volts="9999"), {"p-gate": photo()})
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "ops_answer_out_of_range" and "9999" in bad.json()["detail"]
+    big = photo("big.jpg", b"\xff\xd8\xff" + b"1" * (9 * 1024 * 1024))
+    too_big = post_multipart(phone, url, submission(phone), {"p-gate": big})
+    assert too_big.status_code == 413 and too_big.json()["code"] == "ops_file_too_large"
+    assert not InspectionResult.objects.exists() and not RepairTicket.objects.exists()
+    assert InspectionTask.objects.get().state == "pending"
+
+
+def test_csrf_is_required_for_the_session_api(phone):
+    client = phone["client"]
+    response = client.post(API + "crew/reports", {"title": "x"}, content_type="application/json")
+    assert response.status_code == 403
+    assert not RepairTicket.objects.exists()
+
+
+def test_report_a_problem_by_qr_code_twice_gives_one_ticket(phone):
+    client = phone["client"]
+    body = {
+        "client_id": "report-abcdef01",
+        "title": "闸机屏幕碎了",
+        "asset": phone["gate"].qr_token,
+        "priority": "high",
+    }
+    one = post_multipart(phone, "crew/reports", body, {"photos": photo("screen.png")}, key="report-abcdef01")
+    two = post_multipart(phone, "crew/reports", body, {"photos": photo("screen.png")}, key="report-abcdef01")
+    assert one.status_code == 201 and one.json() == two.json()
+    ticket = RepairTicket.objects.get()
+    assert ticket.asset == phone["gate"] and ticket.source == "staff" and ticket.reported_by == phone["inspector"]
+    assert RepairPhoto.objects.filter(ticket=ticket, stage="report").count() == 1
+    unknown = client.post(
+        API + "crew/reports",
+        {"title": "x", "asset": "no-such-code"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf(client),
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "ops_unknown_asset")
+
+
+def test_scanning_an_asset_qr(phone):
+    client = phone["client"]
+    data = client.get(API + f"crew/assets/{phone['gate'].qr_token}").json()
+    assert data["code"] == "gate-south-1" and data["name"] == "南门闸机1"
+    assert client.get(API + "crew/assets/nothing").json()["code"] == "ops_unknown_asset"
+    page = client.get(f"/crew/a/{phone['gate'].qr_token}")
+    assert page.status_code == 302 and page["Location"] == f"/crew/#asset/{phone['gate'].qr_token}"
+
+
+def test_the_engineer_repairs_from_the_phone(phone):
+    post_multipart(phone, f"crew/inspections/{phone['task'].pk}/submit", submission(phone), {"p-gate": photo()})
+    ticket = RepairTicket.objects.get()
+    engineer = Client(enforce_csrf_checks=True)
+    engineer.force_login(phone["engineer"])
+    engineer.get("/crew/")
+    today = engineer.get(API + "crew/today").json()
+    assert [t["id"] for t in today["tickets"]] == [ticket.pk]
+    assert today["tickets"][0]["actions"] == ["accept"]
+    token = csrf(engineer)
+
+    def act(verb, body, files=None):
+        data = {"payload": json.dumps(body), **(files or {})}
+        return engineer.post(
+            API + f"crew/tickets/{ticket.pk}/{verb}",
+            data,
+            HTTP_X_CSRFTOKEN=token,
+            HTTP_IDEMPOTENCY_KEY=body["client_id"],
+        )
+
+    assert act("accept", {"client_id": "acc-00000001"}).json()["state"] == "assigned"
+    ticket.refresh_from_db()
+    assert ticket.assignee == phone["engineer"]  # the only engineer: kept on "assigned"
+    started = act("start", {"client_id": "start-0000001", "note": "到场"}, {"photos": photo("before.png")})
+    assert started.status_code == 200, started.content
+    refused = act("pause", {"client_id": "pause-0000001"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "workflow_comment_required")
+    finished = act("finish", {"client_id": "finish-000001", "estimated_cost": "800"}, {"photos": photo("after.png")})
+    assert finished.json()["state"] == "done"
+    again = act("finish", {"client_id": "finish-000001", "estimated_cost": "800"}, {"photos": photo("after.png")})
+    assert again.json() == finished.json()
+    assert list(ticket.photos.order_by("id").values_list("stage", flat=True)) == ["report", "before", "after"]
+    unknown = act("explode", {"client_id": "boom-0000001"})
+    assert unknown.json()["code"] in ("ops_unknown_action", "workflow_state_changed")
+
+
+def test_the_crew_page_needs_a_staff_login(phone):
+    anonymous = Client()
+    assert anonymous.get("/crew/")["Location"].startswith("/crew/login/")
+    assert anonymous.get(API + "crew/today").status_code in (401, 403)
+    login = anonymous.get("/crew/login/?lang=en")
+    assert login.status_code == 200 and b"Log in" in login.content
+    sw = anonymous.get("/crew/sw.js")
+    assert sw["Service-Worker-Allowed"] == "/crew/" and b"caches.open" in sw.content
+    assert anonymous.get("/crew/manifest.webmanifest").json()["scope"] == "/crew/"
