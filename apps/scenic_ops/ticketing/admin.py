@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
@@ -34,6 +35,29 @@ from scenic_ops.ticketing.models import (
     Visitor,
 )
 from scenic_ops.ticketing.partners import create_partner, rotate_credentials
+
+
+class ListPaginator(CursorPaginator):
+    """CursorPaginator (no full-table COUNT) that also counts only once per page."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.LIMIT + 1].count()
+
+
+class BigListMixin:
+    """Lists that must stay fast at millions of rows: bounded count, no join the optimizer could
+    start from (a small table joined first makes MariaDB sort the whole big one); related rows
+    are fetched by primary key for the page only."""
+
+    paginator = ListPaginator
+    show_full_result_count = False
+    list_select_related = ()
+    list_per_page = 50
+    prefetch: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(*self.prefetch)
 
 
 class CatalogAdmin(AuditedAdmin):
@@ -140,15 +164,13 @@ class BucketForm(forms.ModelForm):
 
 
 @admin.register(Bucket)
-class BucketAdmin(ModelAdmin):
+class BucketAdmin(BigListMixin, ModelAdmin):
     """Capacity buckets: change a capacity or close one (never below what is sold); add an allotment."""
 
     form = BucketForm
     list_display = ["key", "kind", "date", "slot", "product", "channel", "used", "reserved", "capacity", "closed"]
     list_filter = ["kind", "closed", ("date", admin.DateFieldListFilter)]
-    list_select_related = ["slot", "product"]
-    paginator = CursorPaginator
-    show_full_result_count = False
+    prefetch = ("slot", "product")
     search_fields = ["=key"]
     readonly_fields = ["kind", "date", "used", "reserved", "released"]
 
@@ -185,16 +207,15 @@ class BucketAdmin(ModelAdmin):
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(ModelAdmin):
+class TimeSlotAdmin(BigListMixin, ModelAdmin):
     list_display = ["date", "start", "end", "product", "sold"]
     list_filter = [("date", admin.DateFieldListFilter), "product"]
-    paginator = CursorPaginator
-    show_full_result_count = False
+    prefetch = ("product", "buckets")
     actions = ["close_slots", "open_slots"]
 
     @display(description=_("sold / capacity"))
     def sold(self, obj):
-        bucket = obj.buckets.filter(kind=Bucket.Kind.SLOT).first()
+        bucket = next((b for b in obj.buckets.all() if b.kind == Bucket.Kind.SLOT), None)
         return f"{bucket.used} / {bucket.capacity}{' ⛔' if bucket.closed else ''}" if bucket else "—"
 
     @admin.action(description=_("Close the selected slots for sale"), permissions=["change"])
@@ -259,7 +280,7 @@ class PhoneSearchMixin:
 
 
 @admin.register(Order)
-class OrderAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
+class OrderAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
     list_display = [
         "number",
         "created_at",
@@ -273,10 +294,8 @@ class OrderAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
         "contact_phone_masked",
     ]
     list_filter = ["status", "channel", ("visit_date", admin.DateFieldListFilter)]
-    list_select_related = ["partner"]
+    prefetch = ("partner",)
     search_fields = ["=number", "=external_id"]
-    paginator = CursorPaginator
-    show_full_result_count = False
     inlines = [TicketInline]
     actions = ["cancel_orders"]
     actions_list = ["counter", "group", "calendar", "report", "export_csv", "export_xlsx"]
@@ -368,7 +387,7 @@ class OrderAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
+class TicketAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
     list_display = [
         "code",
         "date",
@@ -383,10 +402,8 @@ class TicketAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
         "check_document",
     ]
     list_filter = ["status", ("date", admin.DateFieldListFilter), "product"]
-    list_select_related = ["slot", "product", "category"]
+    prefetch = ("slot", "product", "category")
     search_fields = ["=code"]
-    paginator = CursorPaginator
-    show_full_result_count = False
     actions = ["refund_tickets"]
     actions_list = ["export_csv", "export_xlsx"]
     exclude = ["id_number_enc", "name_enc", "phone_enc", "takes"]
@@ -444,7 +461,7 @@ class TicketAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
 
 
 @admin.register(Visitor)
-class VisitorAdmin(PhoneSearchMixin, ReadOnlyAdmin):
+class VisitorAdmin(PhoneSearchMixin, BigListMixin, ReadOnlyAdmin):
     """Real-name visitors, masked. Showing the full data needs core.reveal_pii and is logged."""
 
     list_display = [
@@ -459,10 +476,8 @@ class VisitorAdmin(PhoneSearchMixin, ReadOnlyAdmin):
         "status",
     ]
     list_filter = ["id_type", ("date", admin.DateFieldListFilter), "sex"]
-    list_select_related = ["product"]
+    prefetch = ("product",)
     search_fields = ["=code"]
-    paginator = CursorPaginator
-    show_full_result_count = False
     actions = ["reveal"]
     exclude = ["id_number_enc", "name_enc", "phone_enc", "takes"]
 
@@ -483,31 +498,26 @@ class VisitorAdmin(PhoneSearchMixin, ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(BigListMixin, ReadOnlyAdmin):
     list_display = ["created_at", "order", "ticket_count", "amount", "fee", "method", "status", "reason", "created_by"]
     list_filter = ["status", "method"]
-    list_select_related = ["order", "created_by"]
+    prefetch = ("order", "created_by")
     search_fields = ["=order__number"]
-    paginator = CursorPaginator
-    show_full_result_count = False
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(BigListMixin, ReadOnlyAdmin):
     list_display = ["created_at", "reference", "order", "provider", "method", "amount", "status", "paid_at"]
     list_filter = ["status", "provider", "method"]
-    list_select_related = ["order"]
+    prefetch = ("order",)
     search_fields = ["=reference", "=order__number"]
-    paginator = CursorPaginator
-    show_full_result_count = False
 
 
 @admin.register(PaymentNotification)
-class PaymentNotificationAdmin(ReadOnlyAdmin):
+class PaymentNotificationAdmin(BigListMixin, ReadOnlyAdmin):
     list_display = ["received_at", "provider", "notification_id", "payment", "outcome"]
     list_filter = ["provider", "outcome"]
-    paginator = CursorPaginator
-    show_full_result_count = False
+    prefetch = ("payment",)
 
 
 class PartnerForm(forms.ModelForm):
