@@ -39,6 +39,25 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(scope="session")
+def _roles_committed(django_db_setup, django_db_blocker):
+    """Roles and their permissions, committed once for the session (syncing them costs ~1 s a test)."""
+    from scenic_ops.core.roles import sync_roles
+
+    with django_db_blocker.unblock():
+        sync_roles()
+
+
+@pytest.fixture
+def roles(db, _roles_committed):
+    """Overrides the root fixture: re-syncs only when a transactional test flushed the database."""
+    from scenic_ops.core.models import Role
+    from scenic_ops.core.roles import load_matrix, sync_roles
+
+    if Role.objects.count() != len(load_matrix().roles):
+        sync_roles()
+
+
 @pytest.fixture
 def ops(db, roles):
     """The operations set-up as `setup_site` runs it: repair workflow, rules, categories, alarm rules."""

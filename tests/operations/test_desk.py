@@ -142,13 +142,14 @@ def test_dashboard_cards(desk, make_device, make_plan):
     assert cards["Repair tickets opened and closed per day"].datasets[0]["values"][-1] == 1
 
 
-def test_demo_builds_and_is_idempotent(roles):
+def test_demo_builds_and_is_idempotent(roles, monkeypatch):
     from io import StringIO
 
     from scenic_ops.core import demo as core_demo
     from scenic_ops.operations import demo
     from scenic_ops.operations.models import Asset, InspectionTask
 
+    monkeypatch.setattr(demo, "HISTORY_DAYS", 9)  # the real demo has three weeks; nine days cover every path
     out = StringIO()
     core_demo.build(out)
     demo.build(out)
@@ -163,7 +164,7 @@ def test_demo_builds_and_is_idempotent(roles):
         Asset.objects.filter(category__code="boat").count() == 4
         and Asset.objects.filter(category__code="vehicle").count() == 3
     )
-    assert counts[1] > 100 and counts[2] > 0 and counts[3] > 0
+    assert counts[1] > 40 and counts[2] > 0 and counts[3] > 0
     assert RepairTicket.objects.filter(state="closed").exists()
     demo.build(out)
     assert (

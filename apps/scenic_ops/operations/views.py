@@ -67,7 +67,6 @@ def strings() -> dict[str, str]:
         "synced": _("Uploaded."),
         "sync_failed": _("Not accepted: {detail}"),
         "login_again": _("Please log in again to upload."),
-        "open": _("Open"),
         "back": _("Back"),
         "submit": _("Submit"),
         "saved_offline": _("Saved on the phone; it will upload when the network returns."),

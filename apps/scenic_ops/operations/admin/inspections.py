@@ -81,7 +81,7 @@ class InspectionPlanAdmin(AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "name_en", "template", "active", "valid_from", "valid_until"]}),
         (gettext_lazy("When"), {"fields": ["frequency", "weekdays", "cron", "start_time", "duration_minutes"]}),
-        (gettext_lazy("Who"), {"fields": ["role", "department", "assignee", "zone", "escalate_after_minutes"]}),
+        (gettext_lazy("Done by"), {"fields": ["role", "department", "assignee", "zone", "escalate_after_minutes"]}),
     ]
 
     @action(description=gettext_lazy("Create today's tasks now (skips existing ones)"))
@@ -205,7 +205,7 @@ class InspectionComplianceAdmin(ModelAdmin):
                 {"name": _("On time"), "values": [r["on_time"] for r in rows]},
                 {"name": _("Late"), "values": [r["late"] for r in rows]},
                 {"name": _("Overdue"), "values": [r["overdue"] for r in rows]},
-                {"name": _("Missed"), "values": [r["missed"] for r in rows]},
+                {"name": _("Not done"), "values": [r["missed"] for r in rows]},
             ],
             colors=["#10b981", "#f59e0b", "#ef4444", "#6b7280"],
         )

@@ -52,7 +52,11 @@ class OpenFilter(admin.SimpleListFilter):
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
-        return [("1", gettext_lazy("Open")), ("overdue", gettext_lazy("Past the SLA")), ("mine", gettext_lazy("Mine"))]
+        return [
+            ("1", gettext_lazy("Not closed")),
+            ("overdue", gettext_lazy("Past the SLA")),
+            ("mine", gettext_lazy("Mine")),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()

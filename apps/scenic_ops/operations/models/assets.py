@@ -50,7 +50,9 @@ class AssetCategory(AuditedModel):
         _("repair skill"), max_length=40, blank=True, help_text=_("Skill a repair usually needs, e.g. electrical.")
     )
     special_equipment = models.BooleanField(
-        _("special equipment"), default=False, help_text=_("Cableways, elevators, boats and rides (特种设备).")
+        _("special equipment"),
+        default=False,
+        help_text=_("Cableways, elevators, boats and rides: equipment under special-equipment safety law."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,7 +76,7 @@ class Asset(AuditedModel):
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     category = models.ForeignKey(
-        AssetCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="assets"
+        AssetCategory, verbose_name=_("asset category"), on_delete=models.PROTECT, related_name="assets"
     )
     parent = models.ForeignKey(
         "self",
@@ -100,7 +102,7 @@ class Asset(AuditedModel):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_SERVICE)
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
-    model_no = models.CharField(_("model"), max_length=60, blank=True)
+    model_no = models.CharField(_("model number"), max_length=60, blank=True)
     serial_no = models.CharField(_("serial number"), max_length=60, blank=True)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
     warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
@@ -109,7 +111,10 @@ class Asset(AuditedModel):
     )
     special_equipment = models.BooleanField(_("special equipment"), default=False)
     registration_no = models.CharField(
-        _("registration number"), max_length=60, blank=True, help_text=_("使用登记证编号 of special equipment.")
+        _("registration number"),
+        max_length=60,
+        blank=True,
+        help_text=_("The registration certificate number of special equipment."),
     )
     qr_token = models.CharField(_("QR label code"), max_length=24, unique=True, default=new_qr_token, editable=False)
     notes = models.TextField(_("notes"), blank=True)
@@ -159,7 +164,7 @@ class Certificate(AuditedModel):
     asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="certificates")
     number = models.CharField(_("certificate number"), max_length=60)
     issued_by = models.CharField(_("inspection body"), max_length=100, blank=True)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_on = models.DateField(_("date of issue"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), db_index=True)
     file = models.FileField(_("scan"), upload_to=certificate_upload_to, blank=True, max_length=200)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.VALID, editable=False)

@@ -47,7 +47,7 @@ class ChecklistItem(AuditedModel):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     label = models.CharField(_("question"), max_length=200)
     label_en = models.CharField(_("question (English)"), max_length=200, blank=True)
-    kind = models.CharField(_("answer"), max_length=10, choices=Kind.choices, default=Kind.YES_NO)
+    kind = models.CharField(_("answer type"), max_length=10, choices=Kind.choices, default=Kind.YES_NO)
     required = models.BooleanField(_("required"), default=True)
     expected_yes = models.BooleanField(
         _("passes on “yes”"), default=True, help_text=_("For yes/no: which answer is the good one.")
@@ -102,8 +102,8 @@ class ChecklistItem(AuditedModel):
 
 class InspectionPlan(AuditedModel):
     class Frequency(models.TextChoices):
-        DAILY = "daily", _("Daily")
-        WEEKLY = "weekly", _("Weekly")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week")
         CRON = "cron", _("Cron expression")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
@@ -148,8 +148,8 @@ class InspectionPlan(AuditedModel):
         _("escalate when overdue by (minutes)"), default=120, help_text=_("0: no escalation.")
     )
     active = models.BooleanField(_("active"), default=True)
-    valid_from = models.DateField(_("from"), null=True, blank=True)
-    valid_until = models.DateField(_("until"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -196,7 +196,7 @@ class InspectionTask(AuditedModel):
         PENDING = "pending", _("To do")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
-        MISSED = "missed", _("Missed")
+        MISSED = "missed", _("Not done")
 
     audit_ignored = ("updated_at",)
 
@@ -257,7 +257,7 @@ class InspectionResult(models.Model):
         RoutePoint, verbose_name=_("route point"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
-    answer = models.CharField(_("answer"), max_length=500, blank=True)
+    answer = models.CharField(_("reply"), max_length=500, blank=True)
     number = models.DecimalField(_("number"), max_digits=12, decimal_places=3, null=True, blank=True)
     passed = models.BooleanField(_("passed"), default=True)
     note = models.CharField(_("note"), max_length=500, blank=True)

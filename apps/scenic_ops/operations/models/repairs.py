@@ -57,7 +57,7 @@ class RepairTicket(AuditedModel):
     zone = models.ForeignKey(
         "core.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    category = models.CharField(_("category"), max_length=12, choices=Category.choices, default=Category.OTHER)
+    category = models.CharField(_("repair category"), max_length=12, choices=Category.choices, default=Category.OTHER)
     skill = models.CharField(_("skill needed"), max_length=40, blank=True)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.STAFF)
@@ -200,7 +200,7 @@ class RepairWorkLog(models.Model):
 
     class Action(models.TextChoices):
         ACCEPT = "accept", _("Accepted")
-        START = "start", _("Started")
+        START = "start", _("Work started")
         PAUSE = "pause", _("Paused (waiting for parts)")
         RESUME = "resume", _("Resumed")
         FINISH = "finish", _("Finished")

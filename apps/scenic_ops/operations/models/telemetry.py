@@ -150,7 +150,7 @@ class Alarm(AuditedModel):
     """One occurrence of a cause on a device. While open, its cause cannot open a second alarm."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Not handled")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         CLEARED = "cleared", _("Cleared")
 

@@ -189,8 +189,8 @@ def answer(
         if locked.called_by_id:
             tell(
                 [locked.called_by],
-                _("%(user)s %(answer)s the dispatch call")
-                % {"user": user, "answer": _("accepted") if accept else _("declined")},
+                (_("%(user)s accepted the dispatch call") if accept else _("%(user)s declined the dispatch call"))
+                % {"user": user},
                 str(locked.ticket or locked.alarm),
                 link=f"/admin/operations/dispatchcall/{locked.pk}/change/",
                 key=f"ops:call:{locked.pk}:answer",
