@@ -160,7 +160,10 @@ def test_dashboards_read_from_the_replica_when_one_is_configured(make_user):
     """[database] replica_host adds a second connection; dashboard figures are read there, writes stay primary."""
     import json
 
+    from scenic_ops.core.services import ensure_site_profile
+
     make_user("sysadmin", username="replica-probe", superuser=True)
+    ensure_site_profile()  # the dashboard only reads; set-up creates the profile beforehand
     env = {
         **_env(),
         "SCENIC_DATABASE_REPLICA_HOST": "127.0.0.1",
