@@ -1,0 +1,15 @@
+from .gates import AdmissionRule, CredentialBinding, Gate, GateDevice, Lane
+from .scans import Conflict, OfflineUpload, Presence, Scan, ScanCorrection
+
+__all__ = [
+    "AdmissionRule",
+    "Conflict",
+    "CredentialBinding",
+    "Gate",
+    "GateDevice",
+    "Lane",
+    "OfflineUpload",
+    "Presence",
+    "Scan",
+    "ScanCorrection",
+]

@@ -1,0 +1,91 @@
+"""Exactly once under concurrency: real threads, one database connection each."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from tests.access.conftest import at, counts
+
+LANES = 20
+
+
+def _lanes(site, n: int):
+    from scenic_ops.access import config, services
+    from scenic_ops.access.models import Lane
+
+    infos = []
+    for i in range(n):
+        lane = Lane.objects.create(gate=site.gates["south"], code=f"race-{i}", name=f"闸{i}", direction="in")
+        device, _secret = services.create_device(lane, f"race-dev-{i}", f"读头{i}")
+        infos.append(device.api_key_id)
+    config.forget()
+    return [config.device_for_key(k) for k in infos]
+
+
+def _all_at_once(infos, scan):
+    barrier = threading.Barrier(len(infos))
+
+    def work(info):
+        try:
+            barrier.wait(timeout=30)
+            return scan(info)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(infos)) as pool:
+        return list(pool.map(work, infos))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_ticket_at_twenty_lanes_at_once_is_admitted_exactly_once(site):
+    from scenic_ops.access import services
+    from scenic_ops.access.models import Scan
+    from scenic_ops.ticketing.models import Ticket
+
+    ticket = site.book(hour=10)
+    infos = _lanes(site, LANES)
+    answers = _all_at_once(infos, lambda info: services.scan(info, "qr", ticket.token, "in", now=at(10, 5)))
+    assert sorted(a.reason for a in answers) == ["admitted"] + ["used"] * (LANES - 1)
+    assert Scan.objects.filter(ticket_id=ticket.id, outcome="admitted").count() == 1
+    assert Scan.objects.filter(ticket_id=ticket.id, reason="used").count() == LANES - 1
+    assert Ticket.objects.get(pk=ticket.id).used_count == 1
+    assert counts()["entries"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_re_entry_raced_at_twenty_lanes_readmits_once(site):
+    """After an exit, a same-day re-entry ticket shown at 20 lanes at once comes back in once."""
+    from scenic_ops.access import services
+
+    ticket = site.book("entry-re", hour=10)
+    assert site.scan("s-in-1", ticket.token, now=at(10, 5)).admit
+    assert site.scan("s-out", ticket.token, now=at(11)).reason == "exited"
+    infos = _lanes(site, LANES)
+    answers = _all_at_once(infos, lambda info: services.scan(info, "qr", ticket.token, "in", now=at(12)))
+    assert sorted(a.reason for a in answers) == ["passback"] * (LANES - 1) + ["readmitted"]
+    assert counts() == {**counts(), "entries": 2, "exits": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_id_card_and_qr_of_the_same_ticket_at_once_admit_once(site):
+    from scenic_ops.access import services
+
+    number = "320506199003071234"
+    from scenic_ops.ticketing import idcard
+
+    number = idcard.make_number("320506", __import__("datetime").date(1985, 5, 5), 7)
+    ticket = site.book(hour=10, id_number=number)
+    infos = _lanes(site, 10)
+
+    def scan(info):
+        if infos.index(info) % 2:
+            return services.scan(info, "id_card", number, "in", now=at(10, 5))
+        return services.scan(info, "qr", ticket.token, "in", now=at(10, 5))
+
+    answers = _all_at_once(infos, scan)
+    assert sum(a.admit for a in answers) == 1
+    assert counts()["entries"] == 1
