@@ -106,41 +106,56 @@ def refusal(outcome: str) -> Exception:
     return exceptions.Throttled(wait=60 - int(time.time() % 60))
 
 
+def verify_request(request, *, defer_guard: bool = False):
+    """Check a partner request (a Django HttpRequest): key, signature, timestamp; then the guard.
+
+    Returns (api key, partner, guard). With `defer_guard` the guard (nonce, rate limit) is not run
+    here: the booking runs it in its own Redis round trip. Raises TicketingError, or DRF's
+    AuthenticationFailed / NotAuthenticated / Throttled (the API maps them to JSON errors).
+    """
+    secret = apikeys.secret_from_request(request)
+    if secret is None:
+        raise exceptions.NotAuthenticated()
+    key = apikeys.verify(secret)
+    if key is None:
+        exc = exceptions.AuthenticationFailed(str(CORE_MESSAGES[CoreCode.INVALID_API_KEY]))
+        exc.scenic_code = CoreCode.INVALID_API_KEY
+        raise exc
+    partner = partner_for_key(key.pk)
+    if partner is None or not partner.active:
+        raise TicketingError(Code.PARTNER_INACTIVE)
+    meta = request.META
+    timestamp = meta.get("HTTP_X_TIMESTAMP", "")
+    nonce = meta.get("HTTP_X_NONCE", "")
+    given = meta.get("HTTP_X_SIGNATURE", "")
+    if not (timestamp and nonce and given) or not 8 <= len(nonce) <= 64:
+        raise TicketingError(Code.BAD_SIGNATURE)
+    try:
+        skew = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise TicketingError(Code.STALE_REQUEST) from None
+    if skew > CLOCK_SKEW:
+        raise TicketingError(Code.STALE_REQUEST)
+    expected = signature(partner.secret, timestamp, nonce, request.method, request.get_full_path(), request.body)
+    if not hmac.compare_digest(expected, given.strip().lower()):
+        raise TicketingError(Code.BAD_SIGNATURE)
+    guard = guard_for(key, partner, nonce)
+    if not defer_guard and inventory.check(guard) in ("replayed", "rate_limited"):
+        raise refusal(guard.outcome)
+    return key, partner, guard
+
+
 class PartnerAuthentication(authentication.BaseAuthentication):
+    """DRF authentication for the partner views (see `verify_request`)."""
+
     def authenticate(self, request):
-        secret = apikeys.secret_from_request(request)
-        if secret is None:
+        if apikeys.secret_from_request(request) is None:
             return None
-        key = apikeys.verify(secret)
-        if key is None:
-            exc = exceptions.AuthenticationFailed(str(CORE_MESSAGES[CoreCode.INVALID_API_KEY]))
-            exc.scenic_code = CoreCode.INVALID_API_KEY
-            raise exc
-        partner = partner_for_key(key.pk)
-        if partner is None or not partner.active:
-            raise TicketingError(Code.PARTNER_INACTIVE)
-        meta = request.META
-        timestamp = meta.get("HTTP_X_TIMESTAMP", "")
-        nonce = meta.get("HTTP_X_NONCE", "")
-        given = meta.get("HTTP_X_SIGNATURE", "")
-        if not (timestamp and nonce and given) or not 8 <= len(nonce) <= 64:
-            raise TicketingError(Code.BAD_SIGNATURE)
-        try:
-            skew = abs(time.time() - int(timestamp))
-        except ValueError:
-            raise TicketingError(Code.STALE_REQUEST) from None
-        if skew > CLOCK_SKEW:
-            raise TicketingError(Code.STALE_REQUEST)
-        body = request._request.body
-        expected = signature(partner.secret, timestamp, nonce, request.method, request.get_full_path(), body)
-        if not hmac.compare_digest(expected, given.strip().lower()):
-            raise TicketingError(Code.BAD_SIGNATURE)
-        guard = guard_for(key, partner, nonce)
         view = (request.parser_context or {}).get("view")
-        if getattr(view, "defer_guard", False):
+        defer = getattr(view, "defer_guard", False)
+        key, partner, guard = verify_request(request._request, defer_guard=defer)
+        if defer:
             request.partner_guard = guard  # the view runs it with the booking's own Redis call
-        elif inventory.check(guard) in ("replayed", "rate_limited"):
-            raise refusal(guard.outcome)
         request.partner = partner
         return apikeys.ApiKeyUser(key), key
 

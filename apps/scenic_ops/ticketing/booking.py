@@ -495,8 +495,8 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
         params += counter_payment_params(order_params[7], req.payment_method, req.created_by_id, now)[1:]
     ids = [t.bucket for t in merged]
     sql.append(
-        "COMMIT; SELECT id, date, seq, capacity, used, reserved, closed, @tk_order, @tk_ticket "
-        f"FROM ticketing_bucket WHERE id IN ({','.join(['%s'] * len(ids))});"
+        "COMMIT; SELECT @tk_order, @tk_ticket, GROUP_CONCAT(CONCAT_WS(':', id, seq, capacity, used, reserved, "
+        f"closed) SEPARATOR ';') FROM ticketing_bucket WHERE id IN ({','.join(['%s'] * len(ids))});"
     )
     params += ids
     sql.append("ELSE ROLLBACK; SELECT 0 FROM DUAL WHERE FALSE; END IF;")
@@ -513,7 +513,12 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
             pass
     if not rows:
         raise inventory.diagnose(cur, ids)
-    return rows[0][7], rows[0][8], [row[:7] for row in rows]
+    order_id, first_ticket, packed = rows[0]
+    state = []
+    for item in packed.split(";"):
+        bid, seq, cap, used, res, closed = (int(v) for v in item.split(":"))
+        state.append((bid, slot.date, seq, cap, used, res, closed))
+    return order_id, first_ticket, state
 
 
 def _statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, int]:
