@@ -23,6 +23,18 @@ from scenic_ops.ticketing.models import Bucket, Product, SaleDay, SlotTemplate, 
 BIG = 10**9
 
 
+def lbt034_daily_capacity(profile=None) -> int:
+    """LB/T 034-2014 estimate: instantaneous capacity × turnover, turnover = Int(opening hours ÷ mean
+    visit hours). The approved `max_daily_capacity` of the site profile stays authoritative."""
+    profile = profile or site_profile()
+    opens = dt.datetime.combine(dt.date(2000, 1, 1), profile.opening_time)
+    closes = dt.datetime.combine(dt.date(2000, 1, 1), profile.closing_time)
+    hours = (closes - opens).total_seconds() / 3600
+    if hours <= 0 or not profile.mean_visit_hours:
+        return 0
+    return profile.max_instant_capacity * int(hours // float(profile.mean_visit_hours))
+
+
 def day_capacity(date: dt.date, *, profile=None, saleday: SaleDay | None = None) -> int:
     profile = profile or site_profile()
     if saleday is not None and saleday.capacity_override is not None:

@@ -71,11 +71,17 @@ def calendar_view(admin_site, request):
                 slot_bucket.slot_id, []
             )
         rows.append({"date": d, **entry})
+    from scenic_ops.core.services import site_profile
+    from scenic_ops.ticketing.capacity import lbt034_daily_capacity
+
+    profile = site_profile()
     return _page(
         admin_site,
         request,
         "admin/ticketing/calendar.html",
         _("Capacity calendar"),
+        profile=profile,
+        estimate=lbt034_daily_capacity(profile),
         rows=rows,
         previous=(start - dt.timedelta(days=7)).isoformat(),
         next=(start + dt.timedelta(days=7)).isoformat(),
