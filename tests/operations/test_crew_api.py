@@ -194,3 +194,30 @@ def test_the_crew_page_needs_a_staff_login(phone):
     sw = anonymous.get("/crew/sw.js")
     assert sw["Service-Worker-Allowed"] == "/crew/" and b"caches.open" in sw.content
     assert anonymous.get("/crew/manifest.webmanifest").json()["scope"] == "/crew/"
+
+
+def test_a_visitor_reports_a_problem_with_a_photo_and_location(make_asset, make_user):
+    make_user("dispatcher")
+    toilet = make_asset("toilet", name="湖区厕所")
+    client = Client()
+    body = {
+        "client_id": "visitor-0000001",
+        "title": "厕所没有水",
+        "asset": toilet.qr_token,
+        "latitude": 31.2283,
+        "longitude": 120.419,
+        "name": "王先生",
+        "phone": "13812345678",
+    }
+    response = client.post(API + "public/reports", {"payload": json.dumps(body), "photos": photo("tap.png")})
+    assert response.status_code == 201, response.content
+    ticket = RepairTicket.objects.get()
+    assert ticket.source == "visitor" and ticket.reported_by is None and ticket.asset == toilet
+    assert ticket.reporter_phone_masked == "138****5678" and b"13812345678" not in bytes(ticket.reporter_phone_enc)
+    assert ticket.photos.count() == 1 and ticket.state == "reported"
+    bad = client.post(API + "public/reports", {"title": " "}, content_type="application/json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "ops_title_missing")
+    for _ in range(6):
+        last = client.post(API + "public/reports", {"title": "x"}, content_type="application/json")
+    assert last.status_code == 429 and last.json()["code"] == "rate_limited"
+    assert RepairTicket.objects.count() == 1 + 4

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializ
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from scenic_ops.core.api import HasScope
@@ -378,6 +379,57 @@ class CrewReportView(CrewView):
         return Response({"id": ticket.pk, "state": ticket.state, "title": ticket.title}, status=201)
 
 
+class VisitorReportThrottle(SimpleRateThrottle):
+    """A public form: a few reports an hour per address (Redis-backed, shared by every web process)."""
+
+    scope = "ops_visitor_report"
+    rate = "6/hour"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class VisitorReportView(APIView):
+    """The visitor portal's "report a problem" form: what, where (GPS or an asset's QR code), a photo."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [VisitorReportThrottle]
+
+    @extend_schema(
+        summary="A visitor reports a problem",
+        description=(
+            "Multipart (`payload` + `photos`) or JSON: `{client_id, title, description, asset (QR code), latitude, "
+            "longitude, name, phone}`. No login; at most 6 reports an hour per address. The phone number is stored "
+            "encrypted and shown masked. The same `client_id` again returns the first ticket."
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+        tags=["operations public"],
+    )
+    def post(self, request):
+        payload = _payload(request)
+        token = str(payload.get("asset") or "").strip()
+        asset = Asset.objects.select_related("category", "zone").filter(qr_token=token).first() if token else None
+        if token and asset is None:
+            raise OpsError(OpsCode.UNKNOWN_ASSET, asset=token[:40])
+        photos = request.FILES.getlist("photos")[:3]
+        ticket = repairs.report(
+            title=str(payload.get("title") or "")[:120],
+            description=str(payload.get("description") or "")[:2000],
+            asset=asset,
+            source=RepairTicket.Source.VISITOR,
+            reporter_name=str(payload.get("name") or "")[:40],
+            reporter_phone=str(payload.get("phone") or "")[:20],
+            latitude=payload.get("latitude"),
+            longitude=payload.get("longitude"),
+            photos=photos,
+            client_id=payload.get("client_id"),
+        )
+        return Response({"id": ticket.pk, "received": True}, status=201)
+
+
 class CrewAssetView(CrewView):
     @extend_schema(summary="An asset by its QR code", responses={200: OpenApiTypes.OBJECT}, tags=["operations crew"])
     def get(self, request, token: str):
@@ -396,7 +448,7 @@ class CrewAssetView(CrewView):
                 "status": asset.get_status_display(),
                 "special_equipment": asset.special_equipment,
                 "open_alarms": [a.title for a in asset.alarms.exclude(state=Alarm.State.CLEARED)[:10]],
-                "open_tickets": [selectors.ticket_dict(t, now) for t in open_tickets],
+                "open_tickets": [selectors.ticket_dict(t, now, request.user) for t in open_tickets],
             }
         )
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("positions/<slug:code>/track", api.TrackView.as_view(), name="track"),
     path("dispatch/nearest", api.NearestCrewView.as_view(), name="nearest"),
     path("dispatch/calls", api.DispatchView.as_view(), name="dispatch"),
+    path("public/reports", api.VisitorReportView.as_view(), name="visitor-report"),
     path("crew/today", api.CrewTodayView.as_view(), name="crew-today"),
     path("crew/inspections/<int:task_id>/start", api.CrewStartInspectionView.as_view(), name="crew-start"),
     path("crew/inspections/<int:task_id>/submit", api.CrewSubmitInspectionView.as_view(), name="crew-submit"),

@@ -109,7 +109,7 @@ def asset_overview(asset: Asset, *, now: dt.datetime | None = None) -> dict[str,
         "children": list(asset.children.select_related("category")),
         "open_alarms": list(asset.alarms.exclude(state=Alarm.State.CLEARED).order_by("-raised_at")[:20]),
         "recent_alarms": list(asset.alarms.filter(state=Alarm.State.CLEARED).order_by("-raised_at")[:10]),
-        "tickets": list(tickets.select_related("assignee").order_by("-created_at")[:20]),
+        "tickets": _with_state_labels(list(tickets.select_related("assignee").order_by("-created_at")[:20])),
         "inspections": list(
             InspectionTask.objects.filter(plan__points__asset=asset)
             .distinct()
@@ -122,6 +122,15 @@ def asset_overview(asset: Asset, *, now: dt.datetime | None = None) -> dict[str,
         "reliability": asset_reliability(asset, now=now).as_dict(),
         "reliability_year": asset_reliability(asset, days=365, now=now).as_dict(),
     }
+
+
+def _with_state_labels(tickets: list[RepairTicket]) -> list[RepairTicket]:
+    from scenic_ops.workflow import services as workflow
+
+    flow = workflow.active_workflow("operations.repairticket")
+    for ticket in tickets:
+        ticket.state_label = flow.label_of(ticket.state) if flow else ticket.state
+    return tickets
 
 
 # --- the crew's day -----------------------------------------------------------------------
@@ -178,7 +187,7 @@ def task_dict(task: InspectionTask, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def ticket_dict(ticket: RepairTicket, now: dt.datetime) -> dict[str, Any]:
+def ticket_dict(ticket: RepairTicket, now: dt.datetime, user: User | None = None) -> dict[str, Any]:
     return {
         "id": ticket.pk,
         "title": ticket.title,
@@ -188,24 +197,28 @@ def ticket_dict(ticket: RepairTicket, now: dt.datetime) -> dict[str, Any]:
         "priority": ticket.priority,
         "priority_label": ticket.get_priority_display(),
         "state": ticket.state,
+        "state_label": _with_state_labels([ticket])[0].state_label,
         "source": ticket.get_source_display(),
         "resolution_due": ticket.resolution_due.isoformat() if ticket.resolution_due else None,
         "overdue": bool(ticket.resolution_due and ticket.resolution_due < now),
         "sla_status": ticket.sla_status,
         "estimated_cost": str(ticket.estimated_cost),
         "position": [float(ticket.latitude), float(ticket.longitude)] if ticket.latitude is not None else None,
-        "actions": crew_verbs(ticket),
+        "actions": crew_verbs(ticket, user),
     }
 
 
-def crew_verbs(ticket: RepairTicket) -> list[str]:
-    """The crew app's buttons for a ticket in its state (the engine still decides who may)."""
-    return {
-        "reported": ["accept"],
-        "assigned": ["start"],
-        "in_progress": ["pause", "finish"],
-        "on_hold": ["resume"],
-    }.get(ticket.state, [])
+VERB_OF_ACTION = {"accept": "accept", "start": "start", "hold": "pause", "resume": "resume", "finish": "finish"}
+
+
+def crew_verbs(ticket: RepairTicket, user: User | None = None) -> list[str]:
+    """The crew app's buttons: the workflow actions this user may take now that the app knows."""
+    if user is None:
+        return []
+    from scenic_ops.workflow import services as workflow
+
+    actions = workflow.available_actions(ticket, user)
+    return [VERB_OF_ACTION[a.action] for a in actions if a.action in VERB_OF_ACTION]
 
 
 def my_work_today(user: User, *, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -233,7 +246,7 @@ def my_work_today(user: User, *, now: dt.datetime | None = None) -> dict[str, An
         "generated_at": now.isoformat(),
         "user": {"id": user.pk, "name": str(user)},
         "inspections": [task_dict(t, now) for t in tasks],
-        "tickets": [ticket_dict(t, now) for t in tickets],
+        "tickets": [ticket_dict(t, now, user) for t in tickets],
         "calls": [
             {
                 "id": c.pk,

@@ -115,6 +115,7 @@ def strings() -> dict[str, str]:
         "accept_call": _("Go"),
         "decline_call": _("Decline"),
         "point": _("Stop {n}"),
+        "stops": _("{n} stops"),
         "gps": _("Location"),
         "no_gps": _("no location"),
         "logout": _("Log out"),

@@ -97,12 +97,16 @@ class InspectionPlanAdmin(AuditedAdmin):
 class ResultInline(TabularInline):
     model = InspectionResult
     extra = 0
-    fields = ["point", "item", "answer", "passed", "note", "photo_link", "answered_by", "answered_at", "where"]
+    fields = ["point", "item", "answer_display", "passed", "note", "photo_link", "answered_by", "answered_at", "where"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @display(description=gettext_lazy("reply"))
+    def answer_display(self, obj):
+        return obj.answer_display
 
     @display(description=gettext_lazy("photo"))
     def photo_link(self, obj):

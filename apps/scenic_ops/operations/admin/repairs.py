@@ -95,7 +95,7 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
         "reporter_phone_masked",
         "assignee",
         "resolution_due",
-        "sla_status",
+        "sla_label",
         "parts_cost",
         "work_started_at",
         "work_finished_at",
@@ -135,7 +135,7 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
                 "fields": [
                     "assignee",
                     "resolution_due",
-                    "sla_status",
+                    "sla_label",
                     "work_started_at",
                     "work_finished_at",
                     "restored_at",
@@ -172,6 +172,12 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
         if not obj.sla_status:
             return ""
         return obj.sla_status, SlaStatus(obj.sla_status).label
+
+    @display(description=gettext_lazy("SLA"))
+    def sla_label(self, obj):
+        from scenic_ops.workflow.models.runtime import SlaStatus
+
+        return SlaStatus(obj.sla_status).label if obj.sla_status in SlaStatus.values else obj.sla_status
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -278,4 +278,11 @@ class InspectionResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["task", "point", "item"], name="ops_inspection_result_once")]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.answer}"
+        return f"{self.item}: {self.answer_display}"
+
+    @property
+    def answer_display(self) -> str:
+        """yes/no answers are stored as codes; shown in the reader's language."""
+        if self.answer in ("yes", "no") and self.item.kind == ChecklistItem.Kind.YES_NO:
+            return str(_("Yes") if self.answer == "yes" else _("No"))
+        return self.answer

@@ -432,12 +432,14 @@ def _open_ticket(task: InspectionTask, answer: Answer, result: InspectionResult,
     where = str(point) if point is not None else str(task.plan)
     lines = [
         _("Inspection “%(plan)s” on %(day)s at %(where)s.") % {"plan": task.plan, "day": task.day, "where": where},
-        _("Item: %(item)s — answer: %(answer)s") % {"item": answer.item.display_label, "answer": result.answer or "-"},
+        _("Item: %(item)s — answer: %(answer)s")
+        % {"item": answer.item.display_label, "answer": result.answer_display or "-"},
     ]
     if result.note:
         lines.append(result.note)
     return repairs.report(
-        title=_("Inspection: %(item)s at %(where)s") % {"item": answer.item.display_label, "where": where},
+        title=_("Failed check at %(where)s: %(item)s (%(answer)s)")
+        % {"item": answer.item.display_label, "where": where, "answer": result.answer_display or "-"},
         description="\n".join(lines),
         asset=asset,
         zone=zone,

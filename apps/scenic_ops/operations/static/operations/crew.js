@@ -277,7 +277,7 @@
         var failedItems = t.failed_items ? ' <span class="badge bad">' + esc(fmt(S.failed_items, { n: t.failed_items })) + "</span>" : "";
         html.push('<a class="card task" href="#task/' + t.id + '" data-task="' + t.id + '"><strong>' + esc(t.plan) + "</strong> " + badge + failedItems +
           '<br><span class="muted">' + hhmm(t.starts_at) + " · " + esc(fmt(S.due, { time: hhmm(t.due_at) })) + " · " +
-          t.points.length + "</span></a>");
+          esc(fmt(S.stops, { n: t.points.length })) + "</span></a>");
       });
       html.push('<h2 class="h2">' + esc(S.tickets) + "</h2>");
       if (!today.tickets.length) html.push('<p class="muted">' + esc(S.nothing) + "</p>");
@@ -336,12 +336,13 @@
     } else if (item.kind === "signature") {
       html.push('<canvas class="sign" width="320" height="120" data-sign="' + key + '"></canvas><button type="button" data-clear="' + key + '">' + esc(S.clear) + "</button>");
     }
-    if (item.kind === "photo" || item.photo_required || item.kind !== "signature") {
+    var checkable = item.kind === "yes_no" || item.kind === "number" || item.kind === "choice";
+    if (item.kind === "photo" || item.photo_required || checkable) {
       var needs = item.kind === "photo" || (item.photo_required && !item.photo_only_on_failure);
       html.push('<label class="photo">' + esc(S.photo) + (needs ? ' <span class="req">*</span>' : item.photo_required ? " (" + esc(S.photo_needed) + ")" : "") +
         ' <input type="file" accept="image/*" capture="environment" name="p-' + key + '"></label>');
     }
-    if (item.kind !== "photo" && item.kind !== "signature") {
+    if (checkable) {
       html.push('<input type="text" class="note" name="n-' + key + '" placeholder="' + esc(S.note) + '" maxlength="500">');
     }
     html.push("</div>");
