@@ -271,3 +271,24 @@ def test_idempotency_key_replays_the_answer(make_device):
     assert first.json() == second.json()
     assert second["Idempotent-Replayed"] == "true"
     assert Alarm.objects.filter(device=device).count() == 1
+
+
+def test_special_equipment_alarm_calls_the_flow_safety_warning_when_it_exists(make_asset, make_device, monkeypatch):
+    from scenic_ops.flow import services as flow_services
+
+    calls = []
+    monkeypatch.setattr(flow_services, "raise_safety_warning", lambda **kw: calls.append(("raise", kw)), raising=False)
+    monkeypatch.setattr(flow_services, "clear_safety_warning", lambda **kw: calls.append(("clear", kw)), raising=False)
+    device, _secret = make_device(asset=make_asset("cableway"))
+    t0 = timezone.now() - dt.timedelta(minutes=3)
+    telemetry.ingest(device, [rec("metric", t0, name="wind_speed", value=18)])
+    alarm = Alarm.objects.get(device=device)
+    telemetry.ingest(device, [rec("metric", t0 + dt.timedelta(minutes=1), name="wind_speed", value=8)])
+    assert [c[0] for c in calls] == ["raise", "clear"]
+    assert calls[0][1]["source"] == f"operations.alarm:{alarm.pk}" and calls[0][1]["level"] == "orange"
+    site_warning = Alarm.objects.get(pk=alarm.pk).site_warning
+    assert "visitor-flow" in site_warning or "客流" in site_warning
+    # A gate is not special equipment: no site warning
+    gate_device, _ = make_device()
+    telemetry.ingest(gate_device, [rec("status", t0, status="emergency_stop")])
+    assert len(calls) == 2

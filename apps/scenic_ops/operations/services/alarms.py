@@ -188,7 +188,22 @@ def clear(
     if updated:
         audit.record(AuditEvent.Action.ACTION, alarm, user=user, message=f"cleared: {reason}"[:500])
         alarm.refresh_from_db()
+        if alarm.site_warning:
+            _lift_site_warning(alarm, now)
     return bool(updated)
+
+
+def _lift_site_warning(alarm: Alarm, now: dt.datetime) -> None:
+    """The counterpart of raise_site_warning, when the visitor-flow domain offers it."""
+    from scenic_ops.flow import services as flow_services
+
+    hook = getattr(flow_services, "clear_safety_warning", None)
+    if hook is None:
+        return
+    try:
+        hook(source=f"operations.alarm:{alarm.pk}", now=now)
+    except Exception:  # noqa: BLE001 - a failing neighbour must not keep the alarm open
+        log.exception("flow.clear_safety_warning failed for alarm %s", alarm.pk)
 
 
 def clear_cause(device: Device, cause: str, *, reason: str, at: dt.datetime, now: dt.datetime) -> bool:
