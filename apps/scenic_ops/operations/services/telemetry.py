@@ -194,6 +194,10 @@ def ingest(device: Device, records, *, now: dt.datetime | None = None) -> Ingest
             ]
         )
         result.accepted = len(fresh)
+        rules = {
+            kind: alarms.rules_for(device, kind)
+            for kind in (AlarmRule.Kind.FAULT, AlarmRule.Kind.METRIC, AlarmRule.Kind.STATUS)
+        }
         metrics = dict(device.metrics or {})
         status = device.status
         for record in fresh:
@@ -201,7 +205,7 @@ def ingest(device: Device, records, *, now: dt.datetime | None = None) -> Ingest
                 metrics[record.name] = {"value": float(record.value), "at": record.at.isoformat()}
             elif record.kind == Kind.STATUS:
                 status = record.name
-            _evaluate(device, record, now, result)
+            _evaluate(device, record, now, result, rules)
         latest = max((r.at for r in fresh), default=newest)
         Device.objects.filter(pk=device.pk).update(
             online=True, status=status, metrics=metrics, last_seen_at=now, last_device_at=latest
@@ -211,14 +215,10 @@ def ingest(device: Device, records, *, now: dt.datetime | None = None) -> Ingest
     return result
 
 
-def _evaluate(device: Device, record: Record, now: dt.datetime, result: IngestResult) -> None:
+def _evaluate(device: Device, record: Record, now: dt.datetime, result: IngestResult, rules: dict) -> None:
     asset = device.asset
     if record.kind == Kind.FAULT:
-        rules = [
-            r
-            for r in alarms.rules_for(device, AlarmRule.Kind.FAULT)
-            if not r.fault_codes or record.name in r.fault_codes
-        ]
+        rules = [r for r in rules[AlarmRule.Kind.FAULT] if not r.fault_codes or record.name in r.fault_codes]
         title = _("%(device)s reports fault %(code)s") % {"device": device.name, "code": record.name}
         if record.text:
             title = f"{title}: {record.text}"
@@ -240,12 +240,12 @@ def _evaluate(device: Device, record: Record, now: dt.datetime, result: IngestRe
         ):
             result.alarms_cleared += 1
     elif record.kind == Kind.METRIC:
-        for rule in alarms.rules_for(device, AlarmRule.Kind.METRIC):
+        for rule in rules[AlarmRule.Kind.METRIC]:
             if rule.metric != record.name or rule.threshold is None:
                 continue
             _metric_rule(device, rule, record, now, result)
     elif record.kind == Kind.STATUS:
-        for rule in alarms.rules_for(device, AlarmRule.Kind.STATUS):
+        for rule in rules[AlarmRule.Kind.STATUS]:
             cause = f"status:{rule.pk}"
             if record.name in (rule.statuses or []):
                 alarm, created = alarms.raise_alarm(
