@@ -169,7 +169,11 @@ def write_requests(prefix: Path, tag: str, slot_id: int, count: int, threads: in
             f.close()
 
 
-def run_wrk(url: str, clients: int, duration: int, args: list[str]) -> dict:
+class ServerDied(RuntimeError):
+    pass
+
+
+def run_wrk(url: str, clients: int, duration: int, args: list[str], server=None) -> dict:
     threads = 1 if clients == 1 else 2
     command = [
         "wrk",
@@ -184,8 +188,12 @@ def run_wrk(url: str, clients: int, duration: int, args: list[str]) -> dict:
         "--",
         *args,
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRKRESULT"))
+    done = subprocess.run(command, capture_output=True, text=True)
+    if server is not None and server.poll() is not None:
+        raise ServerDied(f"gunicorn exited with code {server.returncode} during the run")
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr.strip()[:500]}")
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRKRESULT"))
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
@@ -355,7 +363,9 @@ def main() -> int:
     try:
         import requests
 
-        for _ in range(100):
+        for _ in range(150):
+            if server.poll() is not None:
+                raise ServerDied(f"gunicorn exited with code {server.returncode} while starting")
             try:
                 if requests.get(f"{base_url}/api/v1/ticketing/keys", timeout=1).status_code == 200:
                     break
@@ -363,6 +373,7 @@ def main() -> int:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
+        time.sleep(1.0)  # let every worker finish booting before the clock starts
         from django.db import connection as db
 
         with db.cursor() as cur:
@@ -380,12 +391,16 @@ def main() -> int:
             flush=True,
         )
         ids = Ids()
+        # Warm-up (not measured): every worker opens its connections and loads its caches.
+        prefix = work / "warm"
+        write_requests(prefix, "warm", hot.id, 1500, 2, creds, ids)
+        run_wrk(base_url, 16, 2, [str(prefix), creds.api_key, "book"], server)
         for clients in client_counts:
             expected = duration * min(900 * clients, 1400)
             threads = 1 if clients == 1 else 2
             prefix = work / f"book{clients}"
             write_requests(prefix, f"c{clients}", hot.id, int(expected * 1.5) + 200, threads, creds, ids)
-            result = run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"])
+            result = run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"], server)
             seconds = result["duration_us"] / 1e6
             bad = oversold(hot)
             print(
@@ -403,7 +418,7 @@ def main() -> int:
         # Race: demand far beyond a 200-place slot.
         prefix = work / "race"
         write_requests(prefix, "race", race.id, 4000, 2, creds, ids)
-        result = run_wrk(base_url, 64, 3, [str(prefix), creds.api_key, "book"])
+        result = run_wrk(base_url, 64, 3, [str(prefix), creds.api_key, "book"], server)
         from scenic_ops.ticketing.models import Bucket, Ticket
 
         connection.close()
@@ -423,7 +438,7 @@ def main() -> int:
         truth = hot_bucket.capacity - hot_bucket.used - hot_bucket.reserved
         print(f"# read check: shown remaining {slot_view['remaining']}, database says {truth}", flush=True)
         for clients in client_counts:
-            result = run_wrk(base_url, clients, duration, [str(read_file), creds.api_key, "read"])
+            result = run_wrk(base_url, clients, duration, [str(read_file), creds.api_key, "read"], server)
             seconds = result["duration_us"] / 1e6
             print(
                 f"read clients={clients} req_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
