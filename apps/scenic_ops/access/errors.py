@@ -128,6 +128,36 @@ REASON_MESSAGES = {
     Reason.INVALID_OFFLINE: _("Admitted offline although the ticket was not valid ({why})."),
 }
 
+REASON_LABELS = {
+    Reason.ADMITTED: _("Admitted"),
+    Reason.READMITTED: _("Re-entry"),
+    Reason.EXITED: _("Exit"),
+    Reason.USED: _("Already used"),
+    Reason.PASSBACK: _("Anti-passback"),
+    Reason.NOT_INSIDE: _("Exit without entry"),
+    Reason.NOT_ENTERED: _("Not in the park"),
+    Reason.REENTRY_LIMIT: _("No re-entries left"),
+    Reason.TOO_EARLY: _("Too early"),
+    Reason.TOO_LATE: _("Too late"),
+    Reason.WRONG_DATE: _("Another day"),
+    Reason.EXPIRED: _("Expired"),
+    Reason.REFUNDED: _("Refunded"),
+    Reason.CANCELLED: _("Cancelled"),
+    Reason.NOT_PAID: _("Not paid"),
+    Reason.WRONG_ENTRANCE: _("Wrong entrance"),
+    Reason.CLOSED_DAY: _("Closed day"),
+    Reason.UNKNOWN: _("Unknown"),
+    Reason.FORGED: _("Forged code"),
+    Reason.MALFORMED: _("Not a ticket code"),
+    Reason.DUPLICATE: _("Offline duplicate"),
+    Reason.INVALID_OFFLINE: _("Invalid, let in offline"),
+}
+
+
+def reason_label(reason: str) -> str:
+    return str(REASON_LABELS.get(reason, reason))
+
+
 ADMITTING = frozenset({Reason.ADMITTED, Reason.READMITTED, Reason.EXITED})
 
 _text_cache: dict[tuple[str, str], str] = {}
