@@ -71,20 +71,29 @@ def _retake(cur, ticket_ids: list[int]) -> list[int] | None:
         rewritten.append((inventory.encode(mine), tid))
         for scope in filter(None, scopes.split(",")):
             claims[(id_index, date, scope)] = claims.get((id_index, date, scope), 0) + 1
-    for (id_index, date, scope), n in sorted(claims.items()):
+    date = next(iter(claims))[1] if claims else None
+    if date is None:
+        cur.execute("SELECT date FROM ticketing_ticket WHERE id = %s", [ticket_ids[0]])
+        date = cur.fetchone()[0]
+    pending = inventory.pend(date, takes)  # the view must not show these places while they are retaken
+    for (id_index, day, scope), n in sorted(claims.items()):
         try:
             cur.execute(
                 "UPDATE ticketing_idclaim SET count = count + %s WHERE id_index = %s AND date = %s AND scope = %s",
-                [n, id_index, date, scope],
+                [n, id_index, day, scope],
             )
         except DatabaseError as exc:
             if claim_refused(exc):
+                inventory.publish(None, pending=pending)
                 return None
             raise
     if not inventory.take(cur, takes):
+        inventory.publish(None, pending=pending)
         return None
     cur.executemany("UPDATE ticketing_ticket SET takes = %s WHERE id = %s", rewritten)
-    return sorted({t.bucket for t in takes})
+    buckets = sorted({t.bucket for t in takes})
+    transaction.on_commit(lambda: inventory.publish(buckets, pending=pending))
+    return buckets
 
 
 def _ticket_ids(cur, order_id: int) -> list[int]:
@@ -135,7 +144,6 @@ def confirm_paid(order_id: int, *, method: str, now: dt.datetime | None = None) 
                 [utc_naive(now), method, order_id],
             )
             cur.execute("UPDATE ticketing_ticket SET status = 'valid' WHERE order_id = %s", [order_id])
-            transaction.on_commit(lambda: inventory.publish(buckets))
             _on_confirmed(order_id)
             return Confirmation("revived", order_id)
     return Confirmation("refund_needed", order_id)
