@@ -1,0 +1,94 @@
+"""Builders for service tests: the domain's set-up, complaints, zones, a holiday calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+_seq = itertools.count(1)
+PHONE = "13912345678"
+
+
+def at(text: str) -> dt.datetime:
+    """A moment in Asia/Shanghai: at("2026-05-01 09:00")."""
+    return timezone.make_aware(dt.datetime.fromisoformat(text))
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def _roles_committed(django_db_setup, django_db_blocker):
+    from scenic_ops.core.roles import sync_roles
+
+    with django_db_blocker.unblock():
+        sync_roles()
+
+
+@pytest.fixture
+def roles(db, _roles_committed):
+    """Overrides the root fixture: re-syncs only when a transactional test flushed the database."""
+    from scenic_ops.core.models import Role
+    from scenic_ops.core.roles import load_matrix, sync_roles
+
+    if Role.objects.count() != len(load_matrix().roles):
+        sync_roles()
+
+
+@pytest.fixture
+def service(db, roles):
+    """The service set-up as `setup_site` runs it: workflows, categories, types, plans, templates."""
+    from scenic_ops.service import setup
+
+    setup.load()
+    return setup
+
+
+@pytest.fixture
+def zone(db):
+    from scenic_ops.core.models import Zone
+
+    def build(code: str | None = None, lat: str = "31.2330", lng: str = "120.4170", **fields):
+        return Zone.objects.create(
+            code=code or f"zone-{next(_seq)}",
+            name=fields.pop("name", "观景台"),
+            latitude=Decimal(lat),
+            longitude=Decimal(lng),
+            **fields,
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_complaint(service):
+    from scenic_ops.service import complaints
+
+    def build(**fields):
+        values = {"description": "排队两个小时，厕所太脏了。", "phone": PHONE, "category": "sanitation"}
+        values.update(fields)
+        return complaints.file_complaint(**values)
+
+    return build
+
+
+@pytest.fixture
+def national_day_2025(db):
+    """2025's National Day and Mid-Autumn holiday (Oct 1–8) with its 调休 working days (Sun Sep 28, Sat Oct 11)."""
+    from scenic_ops.core import calendar
+    from scenic_ops.core.models import CalendarDay
+
+    for day in range(1, 9):
+        CalendarDay.objects.create(date=dt.date(2025, 10, day), kind="holiday", name="国庆节、中秋节")
+    for day in (dt.date(2025, 9, 28), dt.date(2025, 10, 11)):
+        CalendarDay.objects.create(date=day, kind="workday", name="国庆节调休")
+    calendar.invalidate()
+    yield
+    calendar.invalidate()
