@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scenic_ops.core import audit
-from scenic_ops.core.models import AuditEvent, Department, Zone
+from scenic_ops.core.models import AuditedModel, AuditEvent, Department, Zone
 
 
 @pytest.mark.django_db
@@ -111,3 +111,33 @@ def test_desk_edit_is_attributed_to_the_logged_in_user(make_user):
     event = audit.history(zone).filter(action="update").get()
     assert event.actor == admin_user
     assert event.changes["name"] == ["码头", "游船码头"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_file_fields_are_recorded_by_their_stored_name(settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.db import connection, models
+
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    class Attachment(AuditedModel):
+        title = models.CharField(max_length=20)
+        document = models.FileField(upload_to="docs")
+
+        class Meta:
+            app_label = "core"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Attachment)
+    try:
+        item = Attachment(title="certificate")
+        item.document.save("cert.pdf", ContentFile(b"%PDF-1.4"), save=False)
+        item.save()
+        item.document.save("cert-2027.pdf", ContentFile(b"%PDF-1.4"), save=False)
+        item.save()
+        changes = audit.history(item).filter(action="update").get().changes
+        assert changes["document"][0].startswith("docs/cert")
+        assert changes["document"][1].startswith("docs/cert-2027")
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Attachment)

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from scenic_ops.core.models.audit import AuditEvent
 
@@ -59,7 +60,13 @@ def acting_as(user: Any = None, *, name: str = "", ip: str | None = None) -> Ite
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return "<binary>"
+    if isinstance(value, FieldFile):  # uploaded files are recorded by their stored name
+        return value.name or None
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _snapshot(value: Any) -> Any:
+    return value.name if isinstance(value, FieldFile) else value
 
 
 def _tracked_fields(instance: models.Model) -> list[models.Field]:
@@ -83,6 +90,7 @@ def diff(instance: models.Model, *, creating: bool) -> dict[str, list[Any]]:
             old = bytes(old)
         if isinstance(new, memoryview):
             new = bytes(new)
+        new = _snapshot(new)
         if old == new:
             continue
         if creating and new in (None, "", [], {}):
@@ -127,7 +135,9 @@ def record_save(instance: models.Model, *, creating: bool) -> None:
     if not creating and not changes:
         return
     record(AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE, instance, changes=changes)
-    instance._audit_loaded = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    instance._audit_loaded = {
+        f.attname: _snapshot(getattr(instance, f.attname)) for f in instance._meta.concrete_fields
+    }
 
 
 def record_delete(instance: models.Model) -> None:
