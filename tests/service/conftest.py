@@ -92,3 +92,28 @@ def national_day_2025(db):
     calendar.invalidate()
     yield
     calendar.invalidate()
+
+
+@pytest.fixture
+def crowded_site(db):
+    """Site capacity 100 at once, 1,000 a day; a key spot 'summit' of 50."""
+    from scenic_ops.core.models import SiteProfile, Zone
+    from scenic_ops.core.services import ensure_site_profile
+
+    profile = ensure_site_profile()
+    SiteProfile.objects.filter(pk=profile.pk).update(max_instant_capacity=100, max_daily_capacity=1000)
+    return Zone.objects.create(
+        code="summit", name="主峰", name_en="Main Peak", kind="spot", instant_capacity=50,
+        latitude=Decimal("31.2400"), longitude=Decimal("120.4200"),
+    )  # fmt: skip
+
+
+def go_red(now=None):
+    """96 visitors of 100 in the park: the flow domain moves the site to red."""
+    from scenic_ops.flow.services import evaluate, record_passages
+
+    now = now or timezone.now() - dt.timedelta(minutes=5)
+    record_passages(None, entries=96, at=now)
+    changes = evaluate(now=now)
+    assert changes and changes[-1].to_level == 3
+    return changes[-1]

@@ -63,7 +63,7 @@ MESSAGES = {
     ServiceCode.INVALID_LEVEL: _("The level must be 1 (highest) to 4 (lowest)."),
     ServiceCode.INVALID_LOCATION: _("The location is not a valid latitude/longitude."),
     ServiceCode.INVALID_TRIGGER: _("The trigger key must be 1 to 190 visible characters."),
-    ServiceCode.INCIDENT_CLOSED: _("The incident {code} is closed."),
+    ServiceCode.INCIDENT_CLOSED: _("The incident {incident} is closed."),
     ServiceCode.NOT_YOUR_TASK: _("This task belongs to the role “{role}”."),
     ServiceCode.TASK_DONE: _("This task is already finished."),
     ServiceCode.REPORT_MISSING: _("Write the closing report before closing the incident."),

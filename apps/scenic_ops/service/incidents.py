@@ -475,7 +475,7 @@ def close(incident: Incident, user: User, report: Any, *, now=None) -> Incident:
         if not Incident.objects.filter(pk=incident.pk, state__in=OPEN).update(
             state=Incident.State.CLOSED, closed_at=now, closing_report=text[:20000], updated_at=now
         ):
-            raise ServiceError(ServiceCode.INCIDENT_CLOSED, status=409, code=incident.code)
+            raise ServiceError(ServiceCode.INCIDENT_CLOSED, status=409, incident=incident.code)
         IncidentTask.objects.filter(
             incident=incident, state__in=[IncidentTask.State.PENDING, IncidentTask.State.ACKNOWLEDGED]
         ).update(state=IncidentTask.State.SKIPPED, done_at=now, note=_("closed with the incident"))
