@@ -26,6 +26,7 @@ from scenic_ops.flow.models import (
     ParkingLot,
     ProvincialReport,
     ReportingEndpoint,
+    SafetyWarning,
     SalesHalt,
     WaitQueue,
     WarningPolicy,
@@ -185,6 +186,24 @@ class WarningPolicyAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.zone_id is None)
+
+
+@admin.register(SafetyWarning)
+class SafetyWarningAdmin(ReadOnlyAdmin):
+    list_display = ["raised_at", "level", "reason", "source", "cleared_at"]
+    list_filter = ["level", ("cleared_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "raised_at"
+    actions = ["clear_selected"]
+
+    def has_clear_permission(self, request, object_id=None):
+        return request.user.has_perm("flow.change_safetywarning")
+
+    @action(description=_("Clear the selected warnings"), permissions=["clear"])
+    def clear_selected(self, request, queryset):
+        from scenic_ops.flow.services.safety import clear_safety_warning
+
+        cleared = sum(clear_safety_warning(source=w.source) for w in queryset.filter(active_key__isnull=False))
+        messages.success(request, _("%d warning(s) cleared.") % cleared)
 
 
 @admin.register(LevelChange)

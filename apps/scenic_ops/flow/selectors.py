@@ -30,6 +30,7 @@ from scenic_ops.flow.models import (
     LevelState,
     Notice,
     ParkingLot,
+    SafetyWarning,
     SalesHalt,
     WaitQueue,
     WarningPolicy,
@@ -250,6 +251,18 @@ def compute_status(now: dt.datetime | None = None) -> dict[str, Any]:
                 **_both(lambda: _("Whole scenic area: {level}").format(level=Level(site_level).label)),
             },
         )
+    for warning in SafetyWarning.objects.filter(active_key__isnull=False).order_by("-level", "raised_at"):
+        safety = {"level": warning.level_code, "zh": warning.reason, "en": warning.reason}
+        alerts.insert(0, {"kind": "safety", "since": warning.raised_at.isoformat(), **safety})
+        if banner is None:
+            banner = safety
+        else:
+            rank = {code: value for value, code in LEVEL_CODES.items()}
+            banner = {
+                "level": max(banner["level"], safety["level"], key=lambda code: rank.get(code, 0)),
+                "zh": f"{safety['zh']} {banner['zh']}",
+                "en": f"{safety['en']} {banner['en']}",
+            }
     if halted:
         alerts.insert(
             0, {"kind": "sales_halted", "level": "red", **_both(lambda: _("Ticket sales for today are stopped."))}

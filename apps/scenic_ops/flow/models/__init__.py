@@ -4,6 +4,7 @@ from .forecasts import Forecast, ForecastWarning
 from .levels import Level, LevelChange, LevelState, SalesHalt, WarningPolicy
 from .places import Notice, ParkingLot, WaitQueue
 from .reporting import ProvincialReport, ReportingEndpoint
+from .safety import SafetyWarning
 
 __all__ = [
     "CountAdjustment",
@@ -21,6 +22,7 @@ __all__ = [
     "PassageKey",
     "ProvincialReport",
     "ReportingEndpoint",
+    "SafetyWarning",
     "SalesHalt",
     "WaitQueue",
     "WarningPolicy",

@@ -3,18 +3,22 @@
 Other domains call these (never the tables):
 - record_passages(zone_code | None, entries, exits, at, source, dedupe_key=None)  — gates
 - halt_sales(day, reason=...), resume_sales(day, reason=...)                   — operators
+- raise_safety_warning(source=, reason=, level=), clear_safety_warning(source=)  — equipment, fire, weather
 The read side (is today's sale stopped?) is `flow.selectors.sales_halted(day)`.
 """
 
 from scenic_ops.flow.services.counting import correct_in_park, record_passages
 from scenic_ops.flow.services.levels import evaluate, halt_sales, resume_sales
 from scenic_ops.flow.services.notices import publish_notice, set_wait
+from scenic_ops.flow.services.safety import clear_safety_warning, raise_safety_warning
 
 __all__ = [
+    "clear_safety_warning",
     "correct_in_park",
     "evaluate",
     "halt_sales",
     "publish_notice",
+    "raise_safety_warning",
     "record_passages",
     "resume_sales",
     "set_wait",
