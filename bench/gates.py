@@ -11,7 +11,7 @@ What it does:
    tickets for today (inserted in bulk) with their signed QR tokens (Ed25519, as ticketing
    signs them);
 3. starts gunicorn as the Procfile does (`scenic_ops.wsgi`, production settings, DEBUG off,
-   sync workers, no access log) on a free port;
+   3 gthread workers x 8 threads, no access log) on a free port;
 4. for each client count, drives `wrk` (Debian package) with `bench/gates.lua`: every request
    is a real `POST /api/v1/access/scan` with the device key, the token and the gate's clock.
    The mix per thread: 80 % fresh valid tokens, 10 % repeats of tokens this thread had
@@ -51,7 +51,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 and 64 clients only, short runs")
     parser.add_argument("--duration", type=int, default=0, help="seconds per phase (default 10, quick 6)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 4)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 8)))
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database number used by the benchmark")
     parser.add_argument("--clients", default="", help="comma-separated client counts (overrides the defaults)")
     parser.add_argument("--keep", action="store_true", help="leave the server's temporary files")
@@ -294,6 +295,10 @@ def main() -> int:
         f"127.0.0.1:{port}",
         "--workers",
         str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
         "--timeout",
         "60",
         "--backlog",
@@ -320,7 +325,8 @@ def main() -> int:
             cur.execute("SELECT VERSION()")
             version = cur.fetchone()[0]
         print(
-            f"# server: gunicorn {args.workers} sync workers (Procfile command, no access log), DEBUG=False, "
+            f"# server: gunicorn {args.workers} workers x {args.threads} threads (gthread, as the Procfile; no access "
+            "log), DEBUG=False, "
             f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
             flush=True,
         )

@@ -89,3 +89,26 @@ def test_id_card_and_qr_of_the_same_ticket_at_once_admit_once(site):
     answers = _all_at_once(infos, scan)
     assert sum(a.admit for a in answers) == 1
     assert counts()["entries"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_victim_is_run_again_and_applied_once(site, monkeypatch):
+    from django.db import OperationalError
+
+    from scenic_ops.access import admission, services
+
+    ticket = site.book(hour=10)
+    info, _ = site.device("s-in-1")
+    real = admission.count
+    calls = {"n": 0}
+
+    def once_a_victim(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(admission, "count", once_a_victim)
+    answer = services.scan(info, "qr", ticket.token, "in", now=at(10))
+    assert answer.reason == "admitted" and calls["n"] == 2
+    assert counts()["entries"] == 1

@@ -55,6 +55,7 @@ class ScanRequest:
     offline: bool = False
     upload_id: int | None = None
     conflicts: list[tuple] = field(default_factory=list)  # offline: (kind, flagged scan, first scan, reason)
+    passages: list[tuple] = field(default_factory=list)  # offline: counted at the end of the upload
 
     def __post_init__(self) -> None:
         if self.at is None:
@@ -655,8 +656,11 @@ def _record(
             req.conflicts.append((kind, first, scan_id, Reason.DUPLICATE))
         else:
             req.conflicts.append((kind, scan_id, first, why))
+    elif counted and req.offline:
+        # Counted after every row is decided: an upload never holds a count row while it waits for a ticket.
+        req.passages.append((lane, req.direction, req.at, f"access:scan:{scan_id}"))
     elif counted:
-        count(lane, req.direction, req.at, now=req.now, dedupe_key=f"access:scan:{scan_id}" if req.offline else None)
+        count(lane, req.direction, req.at, now=req.now)
     if consumed and t is not None and t.partner_id:
         gate_support.notify_used(t.id, at=req.at, gate=lane.gate_code, entry=t.used_count)
     admitted = outcome != "denied" and outcome != "duplicate"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -115,7 +115,7 @@ def scan_endpoint(request):
         answer = services.scan(device, method, value, direction, now=now, device_scan_id=scan_id, bind=data.get("bind"))
     except AccessError as exc:
         return _domain_error(exc)
-    return JsonResponse(answer.as_dict(), json_dumps_params=_JSON)
+    return HttpResponse(json.dumps(answer.as_dict(), ensure_ascii=False), content_type="application/json")
 
 
 # --- documentation of the hot endpoint, and the other device calls (DRF) --------------------------------

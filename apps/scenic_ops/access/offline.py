@@ -357,6 +357,9 @@ def upload(device: DeviceInfo, batch: str, rows: Any, *, now: dt.datetime | None
                 results.append({"row": row["index"], "id": row["id"], "outcome": "already_applied"})
                 continue
             results.append(_apply(cursor, device, lane, snap, row, record.id, now))
+        for r in results:
+            for lane_info, direction, at, key in r.pop("_passages", []):
+                admission.count(lane_info, direction, at, now=now, dedupe_key=key)
         conflicts = [c for r in results for c in r.pop("_conflicts", [])]
         for kind, flagged, first, why in conflicts:
             ticket_id = _ticket_of(cursor, flagged)
@@ -427,6 +430,7 @@ def _apply(cursor, device: DeviceInfo, lane, snap, row: dict, upload_id: int, no
         "ticket": answer.ticket_code,
         "scan": answer.scan_id,
         "_conflicts": req.conflicts,
+        "_passages": req.passages,
     }
 
 

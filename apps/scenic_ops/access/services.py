@@ -29,6 +29,20 @@ from scenic_ops.core import apikeys, audit
 
 SCOPE = "gate:validate"
 BIND_SCOPE = "gate:bind"
+RETRIED = (1213, 1205)  # deadlock victim, lock wait timeout: the transaction was rolled back, run it again
+
+
+def retrying(func, *args, attempts: int = 3, **kwargs):
+    """Run a transaction again when MariaDB chose it as a deadlock victim (nothing of it was applied)."""
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not exc.args or exc.args[0] not in RETRIED:
+                raise
+    raise AssertionError("unreachable")
 
 
 def clock_tolerance() -> dt.timedelta:
@@ -66,7 +80,7 @@ def scan(
         device_scan_id=device_scan_id,
         bind=bind,
     )
-    return admission.validate(req)
+    return retrying(admission.validate, req)
 
 
 def heartbeat(
@@ -133,7 +147,7 @@ def whitelist(device: DeviceInfo, day: dt.date, *, since: int | None = None, now
 
 
 def upload_offline(device: DeviceInfo, batch: str, rows, *, now=None) -> dict:
-    return offline.upload(device, batch, rows, now=now)
+    return retrying(offline.upload, device, batch, rows, now=now)
 
 
 def bind_credential(kind: str, value: str, *, consent, id_number: str = "", ticket_code: str = "", **kw):
