@@ -28,6 +28,7 @@ def test_whitelist_is_signed_and_verifiable_with_the_public_key_only(site):
     ticket = site.book(hour=10, id_number=number, category="student")
     cable = site.book("cable", hour=10)
     info, _ = site.device("s-in-1")
+    services.bind_credential("face", "FM-321", consent=True, id_number=number, source="booking")
     document = services.whitelist(info, timezone.localdate(), now=at(9))
     data = _verify(document)
     assert data["gate"] == "south" and data["full"] is True
@@ -37,7 +38,11 @@ def test_whitelist_is_signed_and_verifiable_with_the_public_key_only(site):
     assert (entry["p"], entry["k"], entry["s"], entry["u"], entry["d"]) == ("entry", "student", "10:00", 1, "学生证")
     key = offline._b64d(data["id_key"])
     assert entry["i"] == offline.offline_hash(key, "id", number)  # a gate can check an ID card offline
-    assert number not in document["payload"]
+    assert entry["b"] == [offline.offline_hash(key, "face", "FM-321")]  # and a bound face-match id
+    assert number not in document["payload"] and "FM-321" not in document["payload"]
+    other_gate, _ = site.device("c-in")
+    other = _verify(services.whitelist(other_gate, timezone.localdate(), now=at(9)))
+    assert other["id_key"] != data["id_key"]  # keys differ per gate (and per day)
     assert data["rules"]["entry-re"]["reentry"] == "same_day"
     tampered = dict(document, payload=document["payload"].replace('"u":1', '"u":9', 1))
     with pytest.raises(InvalidSignature):
