@@ -5,6 +5,7 @@ forwarded by the 12345/12301 platforms (scope service:complaint), and energy met
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -211,9 +212,10 @@ class EnergyReadingView(_Scoped):
         for index, item in enumerate(readings):
             if not isinstance(item, dict):
                 raise ServiceError(ServiceCode.READING_INVALID, reason=f"item {index} is not an object")
-        for item in readings:
-            if dispatch.record_reading(str(data.get("meter", "")), item.get("at"), item.get("value")):
-                accepted += 1
-            else:
-                duplicates += 1
+        with transaction.atomic():  # one bad reading rejects the whole push
+            for item in readings:
+                if dispatch.record_reading(str(data.get("meter", "")), item.get("at"), item.get("value")):
+                    accepted += 1
+                else:
+                    duplicates += 1
         return Response({"accepted": accepted, "duplicates": duplicates})
