@@ -303,10 +303,10 @@ def availability(request):
     if request.method != "GET":
         return JsonResponse(error_body(CoreCode.METHOD_NOT_ALLOWED), status=405)
     try:
-        data = selectors.availability(_date(request.GET.get("date")))
+        body = selectors.availability_json(_date(request.GET.get("date")))
     except TicketingError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
-    response = HttpResponse(json.dumps(data, separators=(",", ":")), content_type="application/json")
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
 

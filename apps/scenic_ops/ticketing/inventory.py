@@ -43,6 +43,7 @@ from django.db import connection
 from django.utils import timezone
 
 from scenic_ops.ticketing.errors import Code, TicketingError
+from scenic_ops.ticketing.fastredis import FastScript
 
 LAYOUT_TTL = 10.0
 STATE_TTL = 6 * 3600
@@ -362,9 +363,10 @@ class _Redis:
             self.client = redis.Redis(connection_pool=redis_sentinel.SentinelPool.from_url(url, socket_timeout=2))
         else:
             self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self.pend = self.client.register_script(_PEND)
-        self.publish = self.client.register_script(_PUBLISH)
-        self.read = self.client.register_script(_READ)
+        # The hot scripts go through a lean RESP client; redis-py stays the fallback (Sentinel URLs).
+        self.pend = FastScript(url, _PEND, self.client.register_script(_PEND))
+        self.publish = FastScript(url, _PUBLISH, self.client.register_script(_PUBLISH))
+        self.read = FastScript(url, _READ, self.client.register_script(_READ))
         self.prefix = f"scenic:{settings.SITE_NAME}:tk"
 
 
@@ -499,6 +501,12 @@ def publish_rows(rows: list[tuple], *, pending: Pending | None = None) -> None:
 
 def view(date: dt.date, needed: Iterable[int]) -> dict[int, BucketState]:
     """The current state of a date's buckets for display, from Redis (rebuilt from MariaDB if missing)."""
+    return view_with_token(date, needed)[0]
+
+
+def view_with_token(date: dt.date, needed: Iterable[int]) -> tuple[dict[int, BucketState], bytes | None]:
+    """`view`, plus the raw Redis answer it was computed from (None when rebuilt from MariaDB):
+    two equal tokens mean equal states, so a rendering of the first can be reused."""
     needed = set(needed)
     window = int(time.time()) // WINDOW
     keys = [_state_key(date)] + [_pend_key(date, window - k) for k in range(WINDOWS_READ)]
@@ -520,7 +528,8 @@ def view(date: dt.date, needed: Iterable[int]) -> dict[int, BucketState]:
         rows = _rows(None, date)
         _publish_rows(date, rows)
         states = {bid: (seq, cap, used, res, bool(closed)) for bid, _d, seq, cap, used, res, closed in rows}
-    return {bid: BucketState(*st, pending=pending.get(bid, 0)) for bid, st in states.items()}
+        raw = None
+    return {bid: BucketState(*st, pending=pending.get(bid, 0)) for bid, st in states.items()}, raw
 
 
 def _publish_rows(date: dt.date, rows: list[tuple]) -> None:

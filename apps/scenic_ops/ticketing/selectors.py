@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -48,14 +49,40 @@ def _product_remaining(
     return remaining
 
 
+_rendered: dict[dt.date, tuple[tuple, dt.datetime, bytes]] = {}
+
+
+def availability_json(date: dt.date, *, now: dt.datetime | None = None) -> bytes:
+    """`availability` as JSON bytes. The rendering is reused while the Redis state it came from,
+    the catalogue and the layout are the same objects and no slot has ended since: the answer is
+    a pure function of those, so reuse never shows a stale number."""
+    now = now or timezone.now()
+    day = inventory.layout(date)
+    if not day.slots or not day.day_bucket:
+        return json.dumps(availability(date, now=now), separators=(",", ":")).encode()
+    states, token = inventory.view_with_token(date, day.bucket_ids)
+    cat = catalog.get()
+    key = (token, day.loaded, cat.loaded)  # load stamps, not id(): a freed object's id can be reused
+    hit = _rendered.get(date)
+    if token is not None and hit is not None and hit[0] == key and now < hit[1]:
+        return hit[2]
+    body = json.dumps(_availability(date, now, day, states, cat), separators=(",", ":")).encode()
+    upcoming = [s.ends_at for s in day.slots if s.ends_at > now]
+    if token is not None:
+        _rendered[date] = (key, min(upcoming) if upcoming else now, body)
+    return body
+
+
 def availability(date: dt.date, *, now: dt.datetime | None = None) -> dict:
     """What visitors and partners poll: per time slot, places left (never more than really remain)."""
     now = now or timezone.now()
     day = inventory.layout(date)
     if not day.slots or not day.day_bucket:
         return {"date": date.isoformat(), "status": UNAVAILABLE, "remaining": 0, "note": day.note, "slots": []}
-    states = inventory.view(date, day.bucket_ids)
-    cat = catalog.get()
+    return _availability(date, now, day, inventory.view(date, day.bucket_ids), catalog.get())
+
+
+def _availability(date, now, day, states, cat) -> dict:
     day_state = states.get(day.day_bucket)
     day_closed = bool(day_state and day_state.closed)
     day_free = day_state.free if day_state else 0
