@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -240,7 +241,7 @@ def on_workflow_event(event) -> None:
         return
     if event.name == "transition" and event.action == "reopen":
         Complaint.objects.filter(pk=complaint.pk).update(
-            reopen_count=complaint.reopen_count + 1, rating=None, rated_at=None, rating_comment="", updated_at=now
+            reopen_count=F("reopen_count") + 1, rating=None, rated_at=None, rating_comment="", updated_at=now
         )
         return
     if event.name != "state_entered":

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,7 +174,7 @@ def raise_incident(
 
 def _repeat(incident: Incident, level: int, source: str, now: dt.datetime) -> Incident:
     with transaction.atomic():
-        Incident.objects.filter(pk=incident.pk).update(repeats=incident.repeats + 1, updated_at=now)
+        Incident.objects.filter(pk=incident.pk).update(repeats=F("repeats") + 1, updated_at=now)
         log(incident, IncidentEvent.Kind.REPEATED, _("The same trigger was raised again."), name=source, now=now)
         if level < incident.level and incident.state in OPEN:
             set_level(incident, level, None, now=now)
