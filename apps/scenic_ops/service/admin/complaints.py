@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
@@ -93,7 +93,7 @@ class QueueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("open", gettext_lazy("Open")),
+            ("open", pgettext_lazy("complaint queue", "Open")),
             ("overdue", gettext_lazy("Past the SLA")),
             ("mine", gettext_lazy("Mine")),
             ("unhappy", gettext_lazy("Rated 1–2")),

@@ -19,7 +19,7 @@ from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.decorators import display
 
 from scenic_ops.core.admin_base import AuditedAdmin, ReadOnlyAdmin
-from scenic_ops.core.models import Zone
+from scenic_ops.core.models import Role, Zone
 from scenic_ops.service import incidents, selectors
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import (
@@ -253,7 +253,9 @@ class CommandPostAdmin(ModelAdmin):
         incident = get_object_or_404(Incident.objects.select_related("type", "zone", "plan", "commander"), pk=pk)
         tasks = list(incident.tasks.select_related("acknowledged_by", "done_by"))
         mine = request.user.role_codes()
+        role_names = {r.code: str(r) for r in Role.objects.select_related("group")}
         for task in tasks:
+            task.role_name = role_names.get(task.owner_role, task.owner_role)
             task.mine = task.owner_role in mine or request.user.has_perm("service.command_incident")
         zones = selectors.command_data()["map"]["zones"]
         markers = [selectors.marker(incident, zones, link=False)]

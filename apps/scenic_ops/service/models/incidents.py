@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
@@ -130,7 +130,7 @@ class Incident(AuditedModel):
     audit_masked = ("reporter_phone_enc",)
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("incident state", "Open")
         CONTAINED = "contained", _("Contained")
         CLOSED = "closed", _("Closed")
 
