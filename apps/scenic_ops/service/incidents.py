@@ -12,6 +12,7 @@ agencies through the outbox (SMS, e-mail, signed webhook), and a timeline entry 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from typing import Any
@@ -36,6 +37,7 @@ from scenic_ops.service.models import (
     PlanContact,
 )
 
+logger = logging.getLogger(__name__)
 TRIGGER = re.compile(r"^[\x21-\x7e]{1,190}$")
 LEVEL_ZH = {4: "Ⅳ级（一般）", 3: "Ⅲ级（较大）", 2: "Ⅱ级（重大）", 1: "Ⅰ级（特别重大）"}
 LEVEL_EN = {4: "level IV", 3: "level III", 2: "level II", 1: "level I"}
@@ -553,23 +555,29 @@ def flow_trigger_key(zone_code: str | None, since: dt.datetime) -> str:
 def on_flow_level_change(change, *, now=None) -> Incident | None:
     """For the flow domain to call from its level-change actions: a red level opens an over-capacity incident.
 
-    The same red episode raised by this hook and by the `service_flow_watch` job is one incident.
+    The same red episode raised by this hook and by the `service_flow_watch` job is one incident. Never
+    raises: a failure is logged and left to the job.
     """
     from scenic_ops.flow.models.levels import Level as FlowLevel
 
     if change.to_level < FlowLevel.RED or change.from_level >= FlowLevel.RED:
         return None
     zone = change.zone
-    return raise_incident(
-        "over_capacity",
-        flow_trigger_key(zone.code if zone else None, change.at),
-        level=Level.II,
-        zone=zone,
-        source=Incident.Source.FLOW,
-        title=_("Over capacity: %(place)s") % {"place": zone.name if zone else _("the scenic area")},
-        description=change.cause,
-        now=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a failure here must never undo flow's level change
+            return raise_incident(
+                "over_capacity",
+                flow_trigger_key(zone.code if zone else None, change.at),
+                level=Level.II,
+                zone=zone,
+                source=Incident.Source.FLOW,
+                title=_("Over capacity: %(place)s") % {"place": zone.name if zone else _("the scenic area")},
+                description=change.cause,
+                now=now,
+            )
+    except Exception:  # noqa: BLE001 - the service_flow_watch job raises it within a minute instead
+        logger.exception("service: could not open an incident for flow level change %s", change.pk)
+        return None
 
 
 def watch_flow(*, now=None) -> dict[str, int]:
