@@ -197,6 +197,70 @@ def run_wrk(url: str, clients: int, duration: int, args: list[str], server=None)
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
+# --- where the CPU went during a phase -----------------------------------------------------------------
+def _pid_ticks(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _machine() -> tuple[float, float]:
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of the server's workers, the load generator, MariaDB and Redis, and of the whole
+    machine, over one phase: the 2 cores are shared, and the figures mean little without this."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def _pids(self, name: str) -> list[int]:
+        out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+        return [int(p) for p in out]
+
+    def start(self) -> None:
+        import resource
+
+        workers = subprocess.run(["pgrep", "-P", str(self.server_pid)], capture_output=True, text=True)
+        self.workers = [int(p) for p in workers.stdout.split()] + [self.server_pid]
+        self.db, self.redis = self._pids("mariadbd"), self._pids("redis-server")
+        self.t0 = (
+            _pid_ticks(self.workers),
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+            _pid_ticks(self.db),
+            _pid_ticks(self.redis),
+            *_machine(),
+        )
+
+    def line(self) -> str:
+        import resource
+
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        now = (
+            _pid_ticks(self.workers),
+            children.ru_utime + children.ru_stime,
+            _pid_ticks(self.db),
+            _pid_ticks(self.redis),
+            *_machine(),
+        )
+        server, wrk, db, rds, busy, total = (b - a for a, b in zip(self.t0, now, strict=True))
+        share = lambda x: 100 * x / total if total else 0  # noqa: E731
+        others = max(0.0, busy - server - wrk - db - rds)
+        return (
+            f"# cpu: machine busy {share(busy):.0f}% of 2 cores — gunicorn {share(server):.0f}%, wrk {share(wrk):.0f}%, "
+            f"MariaDB {share(db):.0f}% (shared), Redis {share(rds):.0f}%, other processes {share(others):.0f}%"
+        )
+
+
 # --- checks -----------------------------------------------------------------------------------------
 def oversold(slot, *, settle: float = 15.0) -> int:
     """Tickets beyond any bucket's capacity, plus buckets whose `used` disagrees with their tickets.
@@ -391,6 +455,7 @@ def main() -> int:
             flush=True,
         )
         ids = Ids()
+        meter = CpuMeter(server.pid)
         # Warm-up (not measured): every worker opens its connections and loads its caches.
         prefix = work / "warm"
         write_requests(prefix, "warm", hot.id, 1500, 2, creds, ids)
@@ -400,7 +465,9 @@ def main() -> int:
             threads = 1 if clients == 1 else 2
             prefix = work / f"book{clients}"
             write_requests(prefix, f"c{clients}", hot.id, int(expected * 1.5) + 200, threads, creds, ids)
+            meter.start()
             result = run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"], server)
+            usage = meter.line()
             seconds = result["duration_us"] / 1e6
             bad = oversold(hot)
             print(
@@ -415,6 +482,7 @@ def main() -> int:
                 ),
                 flush=True,
             )
+            print(usage, flush=True)
         # Race: demand far beyond a 200-place slot.
         prefix = work / "race"
         write_requests(prefix, "race", race.id, 4000, 2, creds, ids)
@@ -438,13 +506,16 @@ def main() -> int:
         truth = hot_bucket.capacity - hot_bucket.used - hot_bucket.reserved
         print(f"# read check: shown remaining {slot_view['remaining']}, database says {truth}", flush=True)
         for clients in client_counts:
+            meter.start()
             result = run_wrk(base_url, clients, duration, [str(read_file), creds.api_key, "read"], server)
+            usage = meter.line()
             seconds = result["duration_us"] / 1e6
             print(
                 f"read clients={clients} req_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
                 f"p99_ms={result['p99_us'] / 1000:.1f}" + (f" errors={result['other']}" if result["other"] else ""),
                 flush=True,
             )
+            print(usage, flush=True)
         if not args.quick and args.rows:
             from scenic_ops.ticketing.models import Ticket as T
 

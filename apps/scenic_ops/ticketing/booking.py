@@ -411,7 +411,7 @@ def _write(
     try:
         for attempt in range(4):
             try:
-                order_id, first_ticket, rows = _transaction(
+                order_id, ticket_ids, rows = _transaction(
                     req, order_params, ticket_rows, claims, takes, slot, lines, now
                 )
                 committed = True
@@ -432,8 +432,8 @@ def _write(
                 transaction.on_commit(lambda: inventory.publish(buckets, pending=pending))
         else:
             inventory.publish(None, pending=pending)
-    for offset, ticket in enumerate(booked):
-        ticket.id = first_ticket + offset
+    for ticket, ticket_id in zip(booked, ticket_ids, strict=True):
+        ticket.id = ticket_id
     return Booking(
         order_id=order_id,
         number=number,
@@ -449,7 +449,7 @@ def _write(
     )
 
 
-def _transaction(req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, int, list | None]:
+def _transaction(req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, list[int], list | None]:
     """The booking's one short transaction.
 
     On its own it is ONE round trip: a MariaDB compound statement (`BEGIN NOT ATOMIC … END`)
@@ -464,7 +464,7 @@ def _transaction(req, order_params, ticket_rows, claims, takes, slot, lines, now
         return _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
 
 
-def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, int, list]:
+def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, list[int], list]:
     sql: list[str] = [
         "BEGIN NOT ATOMIC",
         "DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;",
@@ -474,7 +474,6 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
         f"INSERT INTO ticketing_ticket ({TICKET_COLUMNS}) VALUES "
         + ",".join([TICKET_MARKS_IN_BLOCK] * len(lines))
         + ";",
-        "SET @tk_ticket = LAST_INSERT_ID();",
     ]
     params: list = list(order_params)
     for i in range(0, len(ticket_rows), 26):
@@ -495,8 +494,9 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
         params += counter_payment_params(order_params[7], req.payment_method, req.created_by_id, now)[1:]
     ids = [t.bucket for t in merged]
     sql.append(
-        "COMMIT; SELECT @tk_order, @tk_ticket, GROUP_CONCAT(CONCAT_WS(':', id, seq, capacity, used, reserved, "
-        f"closed) SEPARATOR ';') FROM ticketing_bucket WHERE id IN ({','.join(['%s'] * len(ids))});"
+        "COMMIT; SELECT @tk_order, (SELECT GROUP_CONCAT(id ORDER BY id) FROM ticketing_ticket WHERE order_id = "
+        "@tk_order), GROUP_CONCAT(CONCAT_WS(':', id, seq, capacity, used, reserved, closed) SEPARATOR ';') "
+        f"FROM ticketing_bucket WHERE id IN ({','.join(['%s'] * len(ids))});"
     )
     params += ids
     sql.append("ELSE ROLLBACK; SELECT 0 FROM DUAL WHERE FALSE; END IF;")
@@ -513,15 +513,15 @@ def _block(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now)
             pass
     if not rows:
         raise inventory.diagnose(cur, ids)
-    order_id, first_ticket, packed = rows[0]
+    order_id, ticket_ids, packed = rows[0]
     state = []
     for item in packed.split(";"):
         bid, seq, cap, used, res, closed = (int(v) for v in item.split(":"))
         state.append((bid, slot.date, seq, cap, used, res, closed))
-    return order_id, first_ticket, state
+    return order_id, [int(i) for i in ticket_ids.split(",")], state
 
 
-def _statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, int]:
+def _statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now) -> tuple[int, list[int]]:
     cur.execute(ORDER_SQL, order_params)
     order_id = cur.lastrowid
     rows = list(ticket_rows)
@@ -530,7 +530,8 @@ def _statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines,
     cur.execute(
         f"INSERT INTO ticketing_ticket ({TICKET_COLUMNS}) VALUES " + ",".join([TICKET_MARKS] * len(lines)), rows
     )
-    first_ticket = cur.lastrowid  # InnoDB gives a multi-row INSERT consecutive ids (lock mode 1)
+    cur.execute("SELECT id FROM ticketing_ticket WHERE order_id = %s ORDER BY id", [order_id])
+    ticket_ids = [r[0] for r in cur.fetchall()]
     if claims:
         _claim(cur, claims, slot.date)
     if not inventory.take(cur, takes):
@@ -543,7 +544,7 @@ def _statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines,
         from scenic_ops.ticketing.notify import tickets_sms
 
         tickets_sms(order_id)
-    return order_id, first_ticket
+    return order_id, ticket_ids
 
 
 def _claim_sql(claims: dict[tuple[str, str], list[int]], date: dt.date) -> tuple[str, list]:
