@@ -292,3 +292,25 @@ def test_special_equipment_alarm_calls_the_flow_safety_warning_when_it_exists(ma
     gate_device, _ = make_device()
     telemetry.ingest(gate_device, [rec("status", t0, status="emergency_stop")])
     assert len(calls) == 2
+
+
+def test_a_fire_alarm_starts_the_fire_emergency_plan_once(make_asset, make_device, make_user, zone):
+    from scenic_ops.core.models import OutboxMessage
+    from scenic_ops.service.models import Incident
+    from scenic_ops.service.setup import load_reference_data
+
+    load_reference_data()
+    make_user("security")
+    panel = make_asset("fire_alarm", zone=zone("temple-fire"), name="古寺火灾报警控制器")
+    device, _secret = make_device(asset=panel)
+    t0 = timezone.now() - dt.timedelta(minutes=2)
+    telemetry.ingest(device, [rec("status", t0, status="fire")])
+    telemetry.ingest(device, [rec("status", t0 + dt.timedelta(seconds=20), status="fire")])  # reported again
+    alarm = Alarm.objects.get(device=device)
+    incident = Incident.objects.get()
+    assert incident.type.code == "fire" and incident.source == "alarm"
+    assert incident.zone.code == "temple-fire"
+    assert incident.tasks.exists()  # the plan started
+    assert incident.notices.exists()  # agencies told through the outbox
+    assert OutboxMessage.objects.exists()
+    assert str(alarm.pk) in incident.trigger_key

@@ -29,6 +29,7 @@ CATEGORIES = [
     ("lamp", "路灯", "Lamp", "lamp", "electrical", False),
     ("network", "网络设备", "Network equipment", "network", "network", False),
     ("power", "供配电", "Power supply", "power", "electrical", False),
+    ("fire_alarm", "火灾报警控制器", "Fire alarm panel", "sensor", "electrical", False),
 ]
 
 ALARM_RULES = [
@@ -88,6 +89,16 @@ ALARM_RULES = [
         "ticket_priority": "urgent",
         "raise_site_warning": True,
         "notify_roles": ["engineer", "dispatcher", "manager", "security"],
+    },
+    {
+        "name": "火警",
+        "kind": "status",
+        "category": "fire_alarm",
+        "severity": "critical",
+        "statuses": ["fire"],
+        "auto_clear": False,
+        "open_incident": "fire",
+        "notify_roles": ["security", "dispatcher", "manager"],
     },
 ]
 

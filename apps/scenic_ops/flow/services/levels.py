@@ -245,6 +245,10 @@ def act(change: LevelChange, policy: WarningPolicy, site: WarningPolicy, *, now:
 
         sent = reporting.report_level_change(change, now=now)
         actions.append(f"reported:{sent}")
+    from scenic_ops.service.incidents import on_flow_level_change  # a red level opens the emergency plan
+
+    if on_flow_level_change(change, now=now) is not None:
+        actions.append("incident_opened")
     return actions
 
 
@@ -254,7 +258,15 @@ def _site_name() -> str:
     return site_profile().name
 
 
-def notify_roles(roles: list[str], subject: str, body: str, *, key: str) -> int:
+def notify_roles(
+    roles: list[str],
+    subject: str,
+    body: str,
+    *,
+    key: str,
+    event: str = "flow_level",
+    link: str = "/admin/flow/levelchange/",
+) -> int:
     """In-app notifications (the workflow app's inbox, when installed) and e-mail to every user of the roles."""
     users = list(User.objects.filter(is_active=True, groups__role__code__in=roles).distinct().order_by("pk"))
     notify_in_app = None
@@ -267,8 +279,8 @@ def notify_roles(roles: list[str], subject: str, body: str, *, key: str) -> int:
                     user,
                     subject,
                     body,
-                    event="flow_level",
-                    link="/admin/flow/levelchange/",
+                    event=event,
+                    link=link,
                     dedupe_key=f"{key}:{user.pk}",
                 )
             except Exception:  # noqa: BLE001 - the inbox is optional; e-mail still goes out

@@ -58,7 +58,12 @@ def raise_safety_warning(
         audit.record(AuditEvent.Action.ACTION, warning, message=f"safety warning raised by {source}"[:500])
         roles = site_policy().notify_roles or ["manager", "security", "dispatcher"]
         notify_roles(
-            roles, _("Safety warning: {reason}").format(reason=reason), reason, key=f"flow:safety:{warning.pk}"
+            roles,
+            _("Safety warning: {reason}").format(reason=reason),
+            reason,
+            key=f"flow:safety:{warning.pk}",
+            event="safety_warning",
+            link="/admin/flow/safetywarning/",
         )
         live.changed(evaluate=False)
     return warning

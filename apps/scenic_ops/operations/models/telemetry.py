@@ -135,6 +135,12 @@ class AlarmRule(AuditedModel):
         help_text=_("For special equipment: tell the visitor-flow warning service."),
     )
     notify_roles = models.JSONField(_("notify roles"), default=list, blank=True)
+    open_incident = models.CharField(
+        _("open an incident of type"),
+        max_length=30,
+        blank=True,
+        help_text=_("An incident type code (e.g. fire, special_equipment): the alarm starts its emergency plan."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

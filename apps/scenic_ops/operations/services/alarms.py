@@ -113,6 +113,32 @@ def _follow_up(alarm: Alarm, now: dt.datetime) -> None:
     if rule is not None and rule.raise_site_warning and asset.special_equipment:
         alarm.site_warning = raise_site_warning(alarm, now=now)
         Alarm.objects.filter(pk=alarm.pk).update(site_warning=alarm.site_warning)
+    if rule is not None and rule.open_incident:
+        open_incident(alarm, rule.open_incident, now=now)
+
+
+def open_incident(alarm: Alarm, kind: str, *, now: dt.datetime):
+    """Start the emergency plan for this alarm (one incident per alarm, however often it is reported)."""
+    from scenic_ops.service.incidents import raise_incident
+
+    asset = alarm.asset
+    position = asset.position()
+    try:
+        with transaction.atomic():  # a savepoint: a failing plan must not lose the alarm
+            return raise_incident(
+                kind,
+                f"operations.alarm:{alarm.pk}",
+                zone=asset.zone,
+                latitude=position[0] if position else None,
+                longitude=position[1] if position else None,
+                source="alarm",
+                title=_("%(asset)s: %(title)s") % {"asset": asset, "title": alarm.title},
+                description=_("Raised by the alarm rule “%(rule)s”.") % {"rule": alarm.rule},
+                now=now,
+            )
+    except Exception:  # noqa: BLE001 - the alarm and its notifications stand; staff raise the incident by hand
+        log.exception("could not open a %s incident for alarm %s", kind, alarm.pk)
+        return None
 
 
 def open_ticket(alarm: Alarm, *, user: User | None = None, now: dt.datetime | None = None) -> RepairTicket:
