@@ -69,7 +69,7 @@ def test_fixtures_cover_the_document_types_later_domains_add():
         "operations.repairticket",
         "service.complaint",
         "governance.budget",
-        "operations.dispatchorder",
+        "service.dispatchorder",
         "governance.riskreview",
         "shop.refund",
     }

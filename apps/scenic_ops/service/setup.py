@@ -117,19 +117,12 @@ def load_reference_data(folder: Path | None = None) -> dict[str, int]:
 
 
 def load_workflows(stdout=None):
-    """The complaint workflow, and the dispatch workflow of fixtures/workflows/dispatch_order.toml,
-    which names `operations.dispatchorder`: dispatch orders live in this domain, so it is loaded for
-    `service.dispatchorder` (the file stays the one source of that workflow)."""
+    """The complaint and dispatch-order workflows shipped in fixtures/workflows/."""
     from scenic_ops.workflow import setup as workflow_setup
 
     report = workflow_setup.load_for("service.complaint", stdout=stdout)
-    data = workflow_setup.read(workflow_setup.FOLDER / "dispatch_order.toml")
-    if data.get("document_type") != "service.dispatchorder":
-        data["document_type"] = "service.dispatchorder"
-    try:
-        workflow_setup.load_data(data, report)
-    except workflow_setup.FixtureError as exc:
-        report.errors.append(f"dispatch_order.toml: {exc}")
+    dispatch = workflow_setup.load_for("service.dispatchorder", stdout=stdout)
+    report.errors.extend(dispatch.errors)
     return report
 
 
