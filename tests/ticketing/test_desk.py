@@ -141,3 +141,53 @@ def test_dashboard_cards(tk, make_user):
     client.force_login(make_user("manager"))
     page = client.get("/admin/").content.decode()
     assert "Bookings today" in page or "今日" in page
+
+
+def test_desk_forms_for_capacity_and_partners(tk, make_user):
+    from scenic_ops.ticketing.models import Bucket
+
+    manager = Client()
+    manager.force_login(make_user("manager"))
+    for url in [
+        "/admin/ticketing/product/add/",
+        f"/admin/ticketing/product/{tk.admission.pk}/change/",
+        "/admin/ticketing/saleday/add/",
+        "/admin/ticketing/slottemplate/add/",
+        "/admin/ticketing/bucket/add/",
+    ]:
+        assert manager.get(url).status_code == 200, url
+    slot = slot_of(2)
+    response = manager.post(
+        "/admin/ticketing/bucket/add/",
+        {"slot": slot.id, "channel": "agency", "capacity": 30, "release_at_0": "", "release_at_1": ""},
+    )
+    assert response.status_code == 302
+    allotment = Bucket.objects.get(kind="allotment", slot=slot)
+    assert allotment.capacity == 30 and Bucket.objects.get(kind="slot", slot=slot).reserved == 30
+    too_big = manager.post(
+        "/admin/ticketing/bucket/add/", {"slot": slot_of(3).id, "channel": "agency", "capacity": 10_000}
+    )
+    assert too_big.status_code == 302 and not Bucket.objects.filter(kind="allotment", slot=slot_of(3)).exists()
+    slot_bucket = Bucket.objects.get(kind="slot", slot=slot)
+    below = manager.post(f"/admin/ticketing/bucket/{slot_bucket.pk}/change/", {"capacity": 10, "closed": ""})
+    assert below.status_code == 302
+    slot_bucket.refresh_from_db()
+    assert slot_bucket.capacity == 200  # refused: 30 places are reserved... and the desk said why
+    sysadmin = Client()
+    sysadmin.force_login(make_user("sysadmin"))
+    created = sysadmin.post(
+        "/admin/ticketing/partner/add/",
+        {
+            "code": "qunar",
+            "name": "去哪儿",
+            "kind": "ota",
+            "prepaid": "on",
+            "webhook_url": "",
+            "contact": "",
+            "active": "on",
+            "rate_limit": 120,
+        },
+    )
+    assert created.status_code == 302
+    partner = Partner.objects.get(code="qunar")
+    assert partner.api_key.rate_limit_per_minute == 120 and partner.signing_secret_enc

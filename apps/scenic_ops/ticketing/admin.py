@@ -183,6 +183,8 @@ class BucketAdmin(BigListMixin, ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
+        """Through the capacity services (never below what is sold; the public view kept exact)."""
+        request.tk_refused = None
         try:
             if change:
                 capacity.change_bucket(
@@ -199,8 +201,29 @@ class BucketAdmin(BigListMixin, ModelAdmin):
                 )
                 obj.pk = created.pk
         except TicketingError as exc:
-            messages.error(request, exc.detail)
-            obj.pk = obj.pk or Bucket.objects.order_by("id").values_list("pk", flat=True).first()
+            request.tk_refused = exc.detail
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "tk_refused", None):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "tk_refused", None):
+            messages.error(request, request.tk_refused)
+            return redirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "tk_refused", None):
+            messages.error(request, request.tk_refused)
+            return redirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -22,6 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scenic_ops.core import lean
 from scenic_ops.core.api import HasScope, error_body, exception_handler
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
 from scenic_ops.core.idempotency import idempotent
@@ -285,9 +286,10 @@ class AvailabilityView(APIView):
 
 
 def lean_view(documented_by: type[APIView]):
-    """Serve a hot read with a plain Django function; drf-spectacular still documents `documented_by`.
+    """Serve a hot endpoint with a plain Django function; drf-spectacular still documents `documented_by`.
 
-    DRF's request wrapping, negotiation and rendering cost more than the read itself here.
+    DRF's request wrapping, negotiation and rendering cost more than the call itself here. Served
+    through `scenic_ops.wsgi` these paths also skip the middleware stack (`core.lean`).
     """
 
     def wrap(func):
@@ -298,6 +300,7 @@ def lean_view(documented_by: type[APIView]):
     return wrap
 
 
+@lean.route("/api/v1/ticketing/availability", when=lambda env: env["REQUEST_METHOD"] == "GET")
 @lean_view(AvailabilityView)
 def availability(request):
     if request.method != "GET":
@@ -543,6 +546,10 @@ class OrdersView(PartnerView):
 _orders_drf = OrdersView.as_view()
 
 
+@lean.route(
+    "/api/v1/ticketing/partner/orders",
+    when=lambda env: env["REQUEST_METHOD"] == "POST" and "HTTP_IDEMPOTENCY_KEY" not in env,
+)
 @lean_view(OrdersView)
 def partner_orders(request):
     """The hot path of the partner API: create an order without DRF's per-request machinery.
