@@ -19,7 +19,10 @@ What it does:
    with two threads, 3 % of the fresh tokens are sent by both threads at the same position,
    so two lanes race for the same ticket;
 5. after each phase, checks the database: `double_admits` counts tickets admitted more often
-   than they allow; the in-park count (visitor flow) must equal the admissions.
+   than they allow; the in-park count (visitor flow) must equal the admissions;
+6. before each phase, measures the issue's reference — a bare Django view doing one
+   conditional UPDATE (bench/calibrate.py) — on the same machine and database, so the figures
+   can be judged against how much of the (shared) machine was free at that moment.
 
 Figures are printed as measured, one line per client count.
 """
@@ -41,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "apps"))
+sys.path.insert(0, str(ROOT / "bench"))
 LUA = ROOT / "bench" / "gates.lua"
 SCAN_PATH = "/api/v1/access/scan"
 MIX = {"valid": 0.8, "repeat": 0.1, "forged": 0.1}
@@ -53,9 +57,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=0, help="seconds per phase (default 10, quick 6)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 8)))
+    parser.add_argument(
+        "--worker-class", default="gthread", choices=["gthread", "sync"], help="gthread as the Procfile, or sync"
+    )
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database number used by the benchmark")
     parser.add_argument("--clients", default="", help="comma-separated client counts (overrides the defaults)")
     parser.add_argument("--keep", action="store_true", help="leave the server's temporary files")
+    parser.add_argument(
+        "--no-calibrate", action="store_true", help="skip measuring the bare-view reference before each phase"
+    )
     return parser.parse_args()
 
 
@@ -296,9 +306,8 @@ def main() -> int:
         "--workers",
         str(args.workers),
         "--worker-class",
-        "gthread",
-        "--threads",
-        str(args.threads),
+        args.worker_class,
+        *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
         "--timeout",
         "60",
         "--backlog",
@@ -325,8 +334,13 @@ def main() -> int:
             cur.execute("SELECT VERSION()")
             version = cur.fetchone()[0]
         print(
-            f"# server: gunicorn {args.workers} workers x {args.threads} threads (gthread, as the Procfile; no access "
-            "log), DEBUG=False, "
+            f"# server: gunicorn {args.workers} {args.worker_class} workers"
+            + (
+                f" x {args.threads} threads (as the Procfile)"
+                if args.worker_class == "gthread"
+                else " (one request each)"
+            )
+            + ", no access log, DEBUG=False, "
             f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
             flush=True,
         )
@@ -339,6 +353,16 @@ def main() -> int:
             flush=True,
         )
         for n, clients in enumerate(client_counts):
+            if not args.no_calibrate:
+                import calibrate
+
+                bare = calibrate.measure(site, bench_db, port=free_port(), workdir=work, duration=4)
+                print(
+                    f"# calibration now: bare Django view, one conditional UPDATE, 4 sync workers: "
+                    f"{bare[1]:.0f} req/s at 1 client, {bare[64]:.0f} req/s at 64 (about 586 and 1,124 on an idle "
+                    "machine: the issue's reference)",
+                    flush=True,
+                )
             threads = 1 if clients == 1 else 2
             per_thread = int(duration * min(900 * clients, 1600) / threads * 1.3) + 500
             fresh = make_tickets(int(per_thread * threads * 1.05) + 100, slot, product, category, f"B{n}")
