@@ -107,3 +107,26 @@ def test_unassigned_work_is_listed(make_workflow, make_request, make_user, clien
     services.reassign(doc, manager, manager)
     page = client.get("/admin/workflow/documenttrack/?assigned=no&is_open__exact=1")
     assert "没人管的申请" not in page.content.decode()
+
+
+def test_a_rule_can_keep_a_qualified_assignee(make_workflow, make_request, make_user, crew):
+    make_workflow()
+    assignment_rule(role="engineer", strategy="round_robin")  # on create
+    assignment_rule(role="engineer", trigger="state", state="review", strategy="least_open", keep_assignee=True)
+    requester = make_user("ticket_clerk")
+    doc = make_request(requester)
+    first = assignee_of(doc)
+    admin_user = make_user("sysadmin")
+    for _ in range(3):  # the first engineer gets busier than the others
+        busy = make_request(requester)
+        if assignee_of(busy) != first:
+            services.reassign(busy, first, admin_user)
+    services.apply(doc, "submit", requester)
+    assert assignee_of(doc) == first  # kept, although others have less open work
+    # without the option the state rule hands it to the least busy engineer
+    AssignmentRule.objects.filter(keep_assignee=True).update(keep_assignee=False)
+    other = make_request(requester)
+    if assignee_of(other) != first:
+        services.reassign(other, first, admin_user)
+    services.apply(other, "submit", requester)
+    assert assignee_of(other) != first

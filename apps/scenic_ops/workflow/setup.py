@@ -208,6 +208,7 @@ def load_data(data: dict[str, Any], report: Report) -> None:
             condition=rule.get("condition", ""),
             role=rule["role"],
             strategy=rule.get("strategy", "round_robin"),
+            keep_assignee=rule.get("keep_assignee", False),
         )
     for rule in data.get("sla", []):
         policy = _upsert(

@@ -89,6 +89,11 @@ class AssignmentRule(AuditedModel):
     condition = models.TextField(_("condition"), blank=True)
     role = models.CharField(_("among users of the role"), max_length=40)
     strategy = models.CharField(_("strategy"), max_length=12, choices=Strategy.choices, default=Strategy.ROUND_ROBIN)
+    keep_assignee = models.BooleanField(
+        _("keep a qualified assignee"),
+        default=False,
+        help_text=_("Skip the rule when the document already has an assignee who holds the role."),
+    )
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

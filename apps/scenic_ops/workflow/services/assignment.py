@@ -34,6 +34,10 @@ def on_event(event: Event) -> None:
                     continue
             except conditions.ConditionError:
                 continue
+        if rule.keep_assignee and event.track.assignee_id:
+            qualified = core_services.users_with_role(rule.role).filter(pk=event.track.assignee_id).exists()
+            if qualified:
+                return
         user, note = pick(rule, event)
         if user is None:
             continue
