@@ -49,6 +49,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 and 64 clients only, short runs")
     parser.add_argument("--duration", type=int, default=0, help="seconds per phase (default 10, quick 6)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 6)))
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (the Procfile's default is sync)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--redis-db", type=int, default=14, help="Redis database number used by the benchmark")
     parser.add_argument("--clients", default="", help="comma-separated client counts (overrides the defaults)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="orders and tickets for the desk phase")
@@ -414,6 +416,10 @@ def main() -> int:
         f"127.0.0.1:{port}",
         "--workers",
         str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
         "--timeout",
         "60",
         "--backlog",
@@ -444,7 +450,9 @@ def main() -> int:
             cur.execute("SELECT VERSION()")
             version = cur.fetchone()[0]
         print(
-            f"# server: gunicorn {args.workers} sync workers (Procfile command, no access log), DEBUG=False, "
+            f"# server: gunicorn {args.workers} {args.worker_class} workers"
+            + (f" × {args.threads} threads" if args.threads > 1 else "")
+            + " (the Procfile's command, no access log), DEBUG=False, "
             f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
             flush=True,
         )
