@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
@@ -294,8 +295,7 @@ def slot(slot_id: int) -> SlotInfo | None:
 
 
 # --- the Redis view ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BucketState:
+class BucketState(NamedTuple):
     seq: int
     capacity: int
     used: int
@@ -504,32 +504,53 @@ def view(date: dt.date, needed: Iterable[int]) -> dict[int, BucketState]:
     return view_with_token(date, needed)[0]
 
 
-def view_with_token(date: dt.date, needed: Iterable[int]) -> tuple[dict[int, BucketState], bytes | None]:
+def read_raw(date: dt.date) -> bytes | None:
+    """The date's view as one string from Redis: "id:seq:cap:used:res:closed;…|id:n;…" (None if down)."""
+    window = int(time.time()) // WINDOW
+    try:
+        return _redis().read(keys=_read_keys(date, window))
+    except redis.RedisError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _read_keys(date: dt.date, window: int) -> list[str]:
+    return [_state_key(date)] + [_pend_key(date, window - k) for k in range(WINDOWS_READ)]
+
+
+def parse(raw: bytes | None) -> dict[int, BucketState]:
+    states: dict[int, BucketState] = {}
+    if not raw:
+        return states
+    state_text, _bar, pend_text = raw.decode().partition("|")
+    pending: dict[int, int] = {}
+    for item in pend_text.split(";") if pend_text else ():
+        bid, n = item.split(":")
+        pending[int(bid)] = pending.get(int(bid), 0) + int(n)
+    for item in state_text.split(";") if state_text else ():
+        bid, seq, cap, used, res, closed = item.split(":")
+        key = int(bid)
+        states[key] = BucketState(int(seq), int(cap), int(used), int(res), closed == "1", pending.get(key, 0))
+    return states
+
+
+def view_with_token(
+    date: dt.date, needed: Iterable[int], raw: bytes | None = None
+) -> tuple[dict[int, BucketState], bytes | None]:
     """`view`, plus the raw Redis answer it was computed from (None when rebuilt from MariaDB):
     two equal tokens mean equal states, so a rendering of the first can be reused."""
-    needed = set(needed)
-    window = int(time.time()) // WINDOW
-    keys = [_state_key(date)] + [_pend_key(date, window - k) for k in range(WINDOWS_READ)]
-    try:
-        raw = _redis().read(keys=keys)  # one string: "id:seq:cap:used:res:closed;…|id:n;…"
-    except redis.RedisError:
-        raw = None
-    pending: dict[int, int] = {}
-    states: dict[int, tuple] = {}
-    if raw:
-        state_text, _bar, pend_text = raw.decode().partition("|")
-        for item in state_text.split(";") if state_text else ():
-            bid, seq, cap, used, res, closed = item.split(":")
-            states[int(bid)] = (int(seq), int(cap), int(used), int(res), closed == "1")
-        for item in pend_text.split(";") if pend_text else ():
-            bid, n = item.split(":")
-            pending[int(bid)] = pending.get(int(bid), 0) + int(n)
-    if not needed.issubset(states):
+    raw = read_raw(date) if raw is None else raw
+    states = parse(raw)
+    if not set(needed).issubset(states):
+        pending = {bid: st.pending for bid, st in states.items()}
         rows = _rows(None, date)
         _publish_rows(date, rows)
-        states = {bid: (seq, cap, used, res, bool(closed)) for bid, _d, seq, cap, used, res, closed in rows}
+        states = {
+            bid: BucketState(seq, cap, used, res, bool(closed), pending.get(bid, 0))
+            for bid, _d, seq, cap, used, res, closed in rows
+        }
         raw = None
-    return {bid: BucketState(*st, pending=pending.get(bid, 0)) for bid, st in states.items()}, raw
+    return states, raw
 
 
 def _publish_rows(date: dt.date, rows: list[tuple]) -> None:

@@ -60,12 +60,14 @@ def availability_json(date: dt.date, *, now: dt.datetime | None = None) -> bytes
     day = inventory.layout(date)
     if not day.slots or not day.day_bucket:
         return json.dumps(availability(date, now=now), separators=(",", ":")).encode()
-    states, token = inventory.view_with_token(date, day.bucket_ids)
+    raw = inventory.read_raw(date)
     cat = catalog.get()
-    key = (token, day.loaded, cat.loaded)  # load stamps, not id(): a freed object's id can be reused
+    key = (raw, day.loaded, cat.loaded)  # load stamps, not id(): a freed object's id can be reused
     hit = _rendered.get(date)
-    if token is not None and hit is not None and hit[0] == key and now < hit[1]:
+    if raw is not None and hit is not None and hit[0] == key and now < hit[1]:
         return hit[2]
+    states, token = inventory.view_with_token(date, day.bucket_ids, raw)
+    key = (token, day.loaded, cat.loaded)
     body = json.dumps(_availability(date, now, day, states, cat), separators=(",", ":")).encode()
     upcoming = [s.ends_at for s in day.slots if s.ends_at > now]
     if token is not None:
