@@ -72,7 +72,8 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["partner", "external_id"], name="tk_order_partner_external")]
+        # external_id first: the same index finds an order by the partner's id in the desk search.
+        constraints = [models.UniqueConstraint(fields=["external_id", "partner"], name="tk_order_partner_external")]
         # Each index costs every booking an insert: only what the expiry job, the desk filters,
         # the reports (by confirmation time) and the phone look-up need.
         indexes = [
