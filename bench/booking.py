@@ -211,10 +211,11 @@ def _pid_ticks(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _machine() -> tuple[float, float]:
+def _machine() -> tuple[float, float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+    idle, steal = values[3] + values[4], values[7] if len(values) > 7 else 0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle - steal) / tick, steal / tick, sum(values) / tick
 
 
 class CpuMeter:
@@ -254,12 +255,13 @@ class CpuMeter:
             _pid_ticks(self.redis),
             *_machine(),
         )
-        server, wrk, db, rds, busy, total = (b - a for a, b in zip(self.t0, now, strict=True))
+        server, wrk, db, rds, busy, steal, total = (b - a for a, b in zip(self.t0, now, strict=True))
         share = lambda x: 100 * x / total if total else 0  # noqa: E731
         others = max(0.0, busy - server - wrk - db - rds)
         return (
             f"# cpu: machine busy {share(busy):.0f}% of 2 cores — gunicorn {share(server):.0f}%, wrk {share(wrk):.0f}%, "
-            f"MariaDB {share(db):.0f}% (shared), Redis {share(rds):.0f}%, other processes {share(others):.0f}%"
+            f"MariaDB {share(db):.0f}% (shared), Redis {share(rds):.0f}%, other processes {share(others):.0f}%; "
+            f"stolen by the hypervisor {share(steal):.0f}%"
         )
 
 
