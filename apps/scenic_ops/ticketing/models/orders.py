@@ -38,8 +38,16 @@ class Order(models.Model):
 
     number = models.CharField(_("order number"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # Hot references (every booking points at the same partner, product, category and slot rows)
+    # carry no database FOREIGN KEY: its check would take a shared lock on those rows in every
+    # booking transaction. Django's PROTECT still keeps them from being deleted.
     partner = models.ForeignKey(
-        "ticketing.Partner", verbose_name=_("partner"), null=True, blank=True, on_delete=models.PROTECT
+        "ticketing.Partner",
+        verbose_name=_("partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
     )
     external_id = models.CharField(_("partner's order id"), max_length=64, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -108,9 +116,15 @@ class Ticket(models.Model):
 
     code = models.CharField(_("ticket code"), max_length=16, unique=True)
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="tickets")
-    product = models.ForeignKey("ticketing.Product", verbose_name=_("product"), on_delete=models.PROTECT)
-    category = models.ForeignKey("ticketing.PriceCategory", verbose_name=_("category"), on_delete=models.PROTECT)
-    slot = models.ForeignKey("ticketing.TimeSlot", verbose_name=_("time slot"), on_delete=models.PROTECT)
+    product = models.ForeignKey(
+        "ticketing.Product", verbose_name=_("product"), on_delete=models.PROTECT, db_constraint=False
+    )
+    category = models.ForeignKey(
+        "ticketing.PriceCategory", verbose_name=_("category"), on_delete=models.PROTECT, db_constraint=False
+    )
+    slot = models.ForeignKey(
+        "ticketing.TimeSlot", verbose_name=_("time slot"), on_delete=models.PROTECT, db_constraint=False
+    )
     date = models.DateField(_("visit date"))
     price = models.DecimalField(_("price (CNY)"), max_digits=8, decimal_places=2)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
