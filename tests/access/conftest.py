@@ -112,7 +112,7 @@ def site(db):
 
     Products: entry (admission), entry-re (re-entry same day), entry-1x (one re-entry), cable
     (cableway, zone cableway-lower), entry-cable (bundle), entry2 (two entries). Hourly slots
-    00:00–23:59 yesterday to tomorrow+1; the site closes at 23:59 so real-clock tests always fit.
+    00:00–23:59 yesterday to tomorrow+1; the site closes at 23:59:59 so real-clock tests always fit.
     """
     from scenic_ops.access.models import AdmissionRule, Gate, Lane
     from scenic_ops.core.models import SiteProfile, Zone
@@ -126,7 +126,7 @@ def site(db):
         max_instant_capacity=50_000,
         open_ratio_percent=100,
         opening_time=dt.time(0, 0),
-        closing_time=dt.time(23, 59),
+        closing_time=dt.time(23, 59, 59),
     )
     zones = {
         "gate-south": Zone.objects.create(code="gate-south", name="南山门", name_en="South Gate", kind="entrance"),
