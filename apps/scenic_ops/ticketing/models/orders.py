@@ -86,7 +86,7 @@ class Order(models.Model):
         # the reports (by confirmation time) and the phone look-up need.
         indexes = [
             models.Index(fields=["status", "hold_expires_at"]),
-            models.Index(fields=["visit_date", "status"]),
+            models.Index(fields=["visit_date", "status", "channel"]),  # the desk's filters, index-only counts
             models.Index(fields=["confirmed_at"]),
             models.Index(fields=["created_at"]),
             models.Index(fields=["contact_phone_index"]),
