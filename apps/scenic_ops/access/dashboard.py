@@ -15,16 +15,20 @@ def gate_cards(request, now: dt.datetime) -> list[Card]:
 
     figures = selectors.today_figures(now)
     site = figures["site"]
-    out = [
-        Card(
-            title=_("In the park now"),
-            kind="number",
-            value=f"{site['present']:,}",
-            hint=_("entries − exits at the gates today, with corrections"),
-            order=6,
-            width="third",
-            link="/admin/access/gate/panel/",
-        ),
+    out = []
+    if not request.user.has_perm("flow.view_levelchange"):  # otherwise the visitor-flow card shows it
+        out.append(
+            Card(
+                title=_("In the park now"),
+                kind="number",
+                value=f"{site['present']:,}",
+                hint=_("entries − exits at the gates today, with corrections"),
+                order=6,
+                width="third",
+                link="/admin/access/gate/panel/",
+            )
+        )
+    out += [
         Card(
             title=_("Entries today"),
             kind="number",
