@@ -145,3 +145,24 @@ def test_the_gate_api_is_in_the_openapi_schema(client, admin_user):
     paths = json.loads(schema.content)["paths"]
     for path in ("scan", "heartbeat", "whitelist", "offline-uploads", "bindings"):
         assert f"/api/v1/access/{path}" in paths
+
+
+def test_the_production_entry_point_serves_scans_without_the_middleware_stack(site):
+    """Gates call the WSGI application gunicorn runs: the scan path skips sessions and CSRF, same answers."""
+    from scenic_ops.core import lean
+    from scenic_ops.wsgi import application
+    from tests.ticketing.test_lean_wsgi import call
+
+    assert "/api/v1/access/scan" in lean.routes()
+    ticket = site.book()
+    _info, key = site.device("s-in-1")
+    body = json.dumps({"type": "qr", "value": ticket.token, "clock": int(time.time() * 1000)}).encode()
+    status, headers, content = call(application, "POST", SCAN, body=body, headers={"HTTP_X_API_KEY": key})
+    assert status == 200 and "Set-Cookie" not in headers and "Vary" not in headers
+    assert json.loads(content)["reason"] == "admitted"
+    status, _headers, content = call(application, "POST", SCAN, body=body, headers={"HTTP_X_API_KEY": key})
+    assert status == 200 and json.loads(content)["reason"] == "used"
+    status, headers, content = call(application, "POST", SCAN, body=b"{not json", headers={"HTTP_X_API_KEY": key})
+    assert status == 400 and json.loads(content)["code"] == "invalid_request"
+    status, headers, content = call(application, "POST", SCAN, body=body)
+    assert status == 401 and json.loads(content)["code"] == "not_authenticated"

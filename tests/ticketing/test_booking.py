@@ -155,3 +155,60 @@ def test_rendered_literals_round_trip(db, text):
         and str(row[6]) == "2026-05-01"
         and str(row[7]).startswith("2026-05-01 08:30:01")
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_drawing_no_capacity_books(tk):
+    """An audio guide sold per slot but limited by nothing: no bucket to take, still one order."""
+    from scenic_ops.ticketing import catalog
+    from scenic_ops.ticketing.models import Price, Product
+
+    guide = Product.objects.create(code="guide", name="语音导览", name_en="Audio guide", kind="service")
+    Price.objects.create(product=guide, category=tk.cats["adult"], day_type="workday", amount=Decimal("20"))
+    Price.objects.create(product=guide, category=tk.cats["adult"], day_type="weekend", amount=Decimal("20"))
+    Price.objects.create(product=guide, category=tk.cats["adult"], day_type="holiday", amount=Decimal("20"))
+    catalog.invalidate()
+    slot = slot_of()
+    before = bucket_state(slot)
+    booking = services.book(request(slot, product="guide", confirm=True, channel="counter", payment_method="cash"))
+    assert booking.status == "confirmed"
+    assert len(booking.tickets) == 1
+    assert bucket_state(slot) == before
+
+
+def test_a_sales_halt_stops_every_channel_until_resumed(tk):
+    """Visitor flow at its limit (or an operator) stops the day's sale; nothing is taken meanwhile."""
+    from scenic_ops.flow.services import halt_sales, resume_sales
+    from scenic_ops.ticketing import selectors
+
+    slot = slot_of()
+    services.book(request(slot, seq=1, confirm=True, channel="counter"))
+    halt_sales(slot.date, reason="红色预警")
+    before = bucket_state(slot)
+    for channel in ("web", "counter", "staff", "agency"):
+        with pytest.raises(TicketingError) as err:
+            services.book(request(slot, seq=2, channel=channel))
+        assert err.value.code == "sales_halted" and err.value.status == 409
+    assert bucket_state(slot) == before and Order.objects.count() == 1
+    shown = selectors.availability(slot.date)
+    assert shown["status"] == "closed" and shown["halted"] is True and shown["remaining"] == 0
+    assert all(s["remaining"] == 0 for s in shown["slots"])
+    assert b'"halted":true' in selectors.availability_json(slot.date)
+
+    assert resume_sales(slot.date, reason="客流回落")
+    assert selectors.availability(slot.date)["status"] == "open"
+    assert b'"halted":false' in selectors.availability_json(slot.date)
+    assert services.book(request(slot, seq=2, confirm=True, channel="counter")).status == "confirmed"
+    assert_consistent()
+
+
+def test_booked_per_day_counts_live_admissions(tk):
+    from scenic_ops.ticketing import selectors
+
+    slot = slot_of()
+    services.book(request(slot, n=2, seq=1, confirm=True, channel="counter"))
+    services.book(request(slot, n=1, seq=5))  # held: still a place taken
+    cancelled = services.book(request(slot, n=1, seq=9))
+    services.expire_order(cancelled.order_id, now=timezone.now() + dt.timedelta(minutes=30))
+    assert selectors.booked_per_day(slot.date, slot.date) == {slot.date: 3}
+    assert selectors.booked_per_day(slot.date + dt.timedelta(days=1), slot.date + dt.timedelta(days=2)) == {}

@@ -2,8 +2,9 @@
 
 Every call carries the gate device's own API key (`X-Api-Key`, scope `gate:validate`),
 issued when the device is added in the desk. The scan endpoint is the hot path: it is a
-plain Django view (no DRF request wrapping, parsing or negotiation) and reads the device
-configuration from a per-process cache; the DRF class below only documents it.
+plain Django view (no DRF request wrapping, parsing or negotiation), served without the
+middleware stack (`core.lean`); it reads the device configuration from a per-process cache.
+The DRF class below only documents it.
 
 A refused scan is a normal answer (HTTP 200, `"admit": false` with a stable `reason`);
 errors (HTTP 4xx, `{"code", "detail"}`) mean the request itself is wrong: no or unknown
@@ -25,7 +26,7 @@ from rest_framework.views import APIView
 
 from scenic_ops.access import admission, config, offline, services
 from scenic_ops.access.errors import AccessCode, AccessError
-from scenic_ops.core import apikeys
+from scenic_ops.core import apikeys, lean
 from scenic_ops.core.api import HasScope, error_body
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
 
@@ -91,6 +92,7 @@ def _clock(data: dict) -> dt.datetime | None:
     return parsed
 
 
+@lean.route("/api/v1/access/scan", when=lambda env: env["REQUEST_METHOD"] == "POST")
 def scan_endpoint(request):
     """POST /api/v1/access/scan — the gate's question: may this credential pass here now?"""
     if request.method != "POST":

@@ -23,6 +23,7 @@ from pymysql import converters
 from pymysql.constants import SERVER_STATUS
 
 from scenic_ops.core import pii
+from scenic_ops.flow.selectors import sales_halted
 from scenic_ops.ticketing import catalog, idcard, inventory, tokens
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Bucket, Channel, Order, Ticket
@@ -193,6 +194,8 @@ def prepare(req: BookingRequest, *, now: dt.datetime) -> tuple[inventory.SlotInf
         raise _fail(Code.UNKNOWN_SLOT)
     if slot.ends_at <= now:
         raise _fail(Code.SLOT_PAST)
+    if sales_halted(slot.date):  # the visitor flow warning (or an operator) stopped today's sale
+        raise _fail(Code.SALES_HALTED)
     if not req.items:
         raise _fail(Code.INVALID_QUANTITY, max=MAX_TICKETS)
     limit = MAX_GROUP_TICKETS if req.channel == Channel.AGENCY else MAX_TICKETS
@@ -459,7 +462,8 @@ def _transaction(req, order_params, ticket_rows, claims, takes, slot, lines, now
     COMMIT (or ROLLBACK) in the server. Inside an enclosing atomic block (an Idempotency-Key
     request, a desk action sending an SMS) the same statements join that block instead.
     """
-    if connection.in_atomic_block or req.notify_sms:
+    if connection.in_atomic_block or req.notify_sms or not inventory.merge(takes):
+        # (a product drawing no capacity bucket, e.g. an audio guide, also takes the plain path)
         with transaction.atomic(), connection.cursor() as cur:
             return (*_statements(cur, req, order_params, ticket_rows, claims, takes, slot, lines, now), None)
     with connection.cursor() as cur:

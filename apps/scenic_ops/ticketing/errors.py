@@ -23,6 +23,7 @@ class Code(StrEnum):
     SLOT_PAST = "slot_past"
     DAY_CLOSED = "day_closed"
     SLOT_CLOSED = "slot_closed"
+    SALES_HALTED = "sales_halted"
     SOLD_OUT = "sold_out"
     INVALID_ID_TYPE = "invalid_id_type"
     INVALID_ID_NUMBER = "invalid_id_number"
@@ -69,6 +70,9 @@ MESSAGES = {
     Code.SLOT_PAST: _("This time slot has already ended."),
     Code.DAY_CLOSED: _("The scenic area is closed on this day."),
     Code.SLOT_CLOSED: _("This time slot is closed for sale."),
+    Code.SALES_HALTED: _(
+        "Sales for this day are paused: the scenic area is at its visitor limit. Please try another day."
+    ),
     Code.SOLD_OUT: _("Sold out: {what}."),
     Code.INVALID_ID_TYPE: _("Unknown ID document type."),
     Code.INVALID_ID_NUMBER: _("The ID number is not valid for this document type."),
@@ -107,6 +111,7 @@ STATUS = {
     Code.TICKET_NOT_FOUND: 404,
     Code.PAYMENT_NOT_FOUND: 404,
     Code.SOLD_OUT: 409,
+    Code.SALES_HALTED: 409,
     Code.ID_LIMIT_REACHED: 409,
     Code.ORDER_NOT_HELD: 409,
     Code.ORDER_NOT_CONFIRMED: 409,

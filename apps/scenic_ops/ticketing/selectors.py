@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from scenic_ops.core import pii
 from scenic_ops.core.dbrouter import reporting_db
+from scenic_ops.flow.selectors import sales_halted
 from scenic_ops.ticketing import catalog, idcard, inventory
 from scenic_ops.ticketing.models import Order, Ticket
 
@@ -62,13 +63,14 @@ def availability_json(date: dt.date, *, now: dt.datetime | None = None) -> bytes
         return json.dumps(availability(date, now=now), separators=(",", ":")).encode()
     raw = inventory.read_raw(date)
     cat = catalog.get()
-    key = (raw, day.loaded, cat.loaded)  # load stamps, not id(): a freed object's id can be reused
+    halted = sales_halted(date)
+    key = (raw, day.loaded, cat.loaded, halted)  # load stamps, not id(): a freed object's id can be reused
     hit = _rendered.get(date)
     if raw is not None and hit is not None and hit[0] == key and now < hit[1]:
         return hit[2]
     states, token = inventory.view_with_token(date, day.bucket_ids, raw)
-    key = (token, day.loaded, cat.loaded)
-    body = json.dumps(_availability(date, now, day, states, cat), separators=(",", ":")).encode()
+    key = (token, day.loaded, cat.loaded, halted)
+    body = json.dumps(_availability(date, now, day, states, cat, halted), separators=(",", ":")).encode()
     upcoming = [s.ends_at for s in day.slots if s.ends_at > now]
     if token is not None:
         _rendered[date] = (key, min(upcoming) if upcoming else now, body)
@@ -80,13 +82,21 @@ def availability(date: dt.date, *, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     day = inventory.layout(date)
     if not day.slots or not day.day_bucket:
-        return {"date": date.isoformat(), "status": UNAVAILABLE, "remaining": 0, "note": day.note, "slots": []}
-    return _availability(date, now, day, inventory.view(date, day.bucket_ids), catalog.get())
+        return {
+            "date": date.isoformat(),
+            "status": UNAVAILABLE,
+            "remaining": 0,
+            "note": day.note,
+            "halted": False,
+            "slots": [],
+        }
+    return _availability(date, now, day, inventory.view(date, day.bucket_ids), catalog.get(), sales_halted(date))
 
 
-def _availability(date, now, day, states, cat) -> dict:
+def _availability(date, now, day, states, cat, halted=False) -> dict:
     day_state = states.get(day.day_bucket)
-    day_closed = bool(day_state and day_state.closed)
+    # A sales halt (visitor flow at its limit) shows the day closed; the places come back when it ends.
+    day_closed = bool(day_state and day_state.closed) or halted
     day_free = day_state.free if day_state else 0
     products = sorted((p for p in cat.products.values() if p.active), key=lambda p: (p.sort_order, p.code))
     slots = []
@@ -137,8 +147,28 @@ def _availability(date, now, day, states, cat) -> dict:
         "status": day_status,
         "remaining": min(total, day_free) if day_status == OPEN else 0,
         "note": day.note,
+        "halted": halted,
         "slots": slots,
     }
+
+
+def booked_per_day(start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Admission tickets sold (held, valid or used) per visit day, `start` to `end` inclusive.
+
+    Visitor flow's forecasts read this as the booked floor of each coming day.
+    """
+    rows = (
+        Ticket.objects.using(reporting_db())
+        .filter(
+            date__range=(start, end),
+            status__in=(Ticket.Status.HELD, Ticket.Status.VALID, Ticket.Status.USED),
+            product__kind="admission",
+        )
+        .values_list("date")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def price_calendar(start: dt.date, days: int, *, product_code: str | None = None) -> list[dict]:
