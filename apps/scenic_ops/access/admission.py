@@ -25,6 +25,8 @@ from django.utils import timezone
 from scenic_ops.access import config, scanlog
 from scenic_ops.access.config import COMPONENT, CONSUME, PASS, DeviceInfo, LaneInfo, Snapshot
 from scenic_ops.access.errors import AccessCode, AccessError, Reason, reason_text
+from scenic_ops.flow import live
+from scenic_ops.flow.services import passage_statement
 from scenic_ops.ticketing import catalog, gate_support, tokens
 
 IN, OUT = "in", "out"
@@ -286,15 +288,15 @@ def _by_token(req: ScanRequest, lane: LaneInfo, snap: Snapshot, today: dt.date) 
             return _refuse_early(
                 req, refusal[0], code=claims.code, product_id=pid, category_id=cid, context=_time_ctx(refusal[1])
             )
+    first_entry = req.direction == IN and mode == CONSUME and claims.uses == 1
     try:
+        if first_entry and not connection.in_atomic_block:
+            answer = _admitted_in_one_trip(req, lane, claims, today, pid, cid)
+            if answer is not None:
+                return answer
         with transaction.atomic():
             cursor = connection.cursor()
-            if (
-                req.direction == IN
-                and mode == CONSUME
-                and claims.uses == 1
-                and gate_support.consume_use(cursor, day=today, at=req.now, code=claims.code)
-            ):
+            if first_entry and gate_support.consume_use(cursor, day=today, at=req.now, code=claims.code):
                 return _admitted_fast(cursor, req, lane, claims, pid, cid)
             return _decide(cursor, req, lane, snap, today, mode, code=claims.code)
     except IntegrityError:
@@ -305,6 +307,65 @@ def _product_ctx(product, fallback: str = "") -> dict[str, Any]:
     if product is None:
         return {"zh": {"product": fallback}, "en": {"product": fallback}}
     return {"zh": {"product": product.name}, "en": {"product": product.name_en or product.name}}
+
+
+_ONE_TRIP: dict[str, str] = {}
+
+
+def _one_trip_sql(passage_sql: str) -> str:
+    sql = _ONE_TRIP.get(passage_sql)
+    if sql is None:
+        sql = _ONE_TRIP[passage_sql] = (
+            "BEGIN NOT ATOMIC "
+            "DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; "
+            "START TRANSACTION; "
+            f"{gate_support.CONSUME_UNLESS_PARTNER_SQL}; "
+            f"IF ROW_COUNT() = 1 THEN {_ADMIT_SQL}; {passage_sql}; COMMIT; "
+            "ELSE ROLLBACK; END IF; "
+            "END"
+        )
+    return sql
+
+
+def _admitted_in_one_trip(req: ScanRequest, lane: LaneInfo, claims: tokens.Claims, today, product_id, category_id):
+    """The usual scan — the first entry of a single-use ticket sold without a partner — in ONE
+    round trip: a MariaDB compound statement consumes the use (the same conditional UPDATE),
+    appends the scan, moves the visitor-flow counter and commits, all or nothing. None when the
+    ticket is not such a ticket (used, refunded, a partner's, …): nothing was changed, and the
+    caller decides the scan in its own transaction."""
+    passage = passage_statement(lane.zone_code, at=req.now, entries=1, now=req.now)
+    if passage is None:
+        return None
+    passage_sql, passage_params = passage
+    stamp = scanlog.utc_naive(req.now)
+    params = [
+        *gate_support.consume_unless_partner_params(day=today, at=req.now, code=claims.code),
+        *(stamp, stamp, req.device.id, lane.id, lane.gate_id, lane.zone_key, req.device_scan_id, claims.code),
+        *passage_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_one_trip_sql(passage_sql), params)
+        row = cursor.fetchone()
+        # The RETURNING row comes before the COMMIT: an error there (a deadlock victim, a lost
+        # connection) arrives with the next result and is raised here — never answer "admitted"
+        # before the block has ended.
+        while cursor.nextset():
+            pass
+    if row is None:
+        return None
+    live.changed()  # committed: bump the live figures (one Redis round trip)
+    scan_id, _ticket_id, _partner_id, document, name = row[0].split("\x1f", 4)
+    return Answer(
+        True,
+        Reason.ADMITTED,
+        ticket_code=claims.code,
+        name=name,
+        category_id=category_id,
+        product_id=product_id,
+        check_document=document,
+        uses_left=0,
+        scan_id=int(scan_id),
+    )
 
 
 def _admitted_fast(cursor, req: ScanRequest, lane: LaneInfo, claims: tokens.Claims, product_id, category_id) -> Answer:

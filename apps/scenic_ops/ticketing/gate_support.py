@@ -24,6 +24,17 @@ _CONSUME = (
 # order of a by-id admission of the same ticket (a deadlock seen in the tests).
 _BY_CODE = _CONSUME.format(hint="FORCE INDEX (code) ", where="code = %s")
 _BY_ID = _CONSUME.format(hint="", where="id = %s")
+# The same rule for a caller that commits in the same statement block as the consumption (the
+# gates' one-round-trip admission): only tickets whose order came from no partner, since a
+# partner's ticket also owes the partner a 'ticket.used' webhook in that transaction.
+CONSUME_UNLESS_PARTNER_SQL = (
+    _BY_CODE + " AND NOT EXISTS (SELECT 1 FROM ticketing_order o WHERE o.id = ticketing_ticket.order_id "
+    "AND o.partner_id IS NOT NULL)"
+)
+
+
+def consume_unless_partner_params(*, day: dt.date, at: dt.datetime, code: str) -> list:
+    return [utc_naive(at), code, day]
 
 
 def consume_use(

@@ -2,12 +2,14 @@
 
 Other domains call these (never the tables):
 - record_passages(zone_code | None, entries, exits, at, source, dedupe_key=None)  — gates
+- passage_statement(zone_code, at=, entries=, exits=) → (sql, params): the same count inside a
+  caller's own compound statement; call flow.live.changed() after its commit   — gates' hot path
 - halt_sales(day, reason=...), resume_sales(day, reason=...)                   — operators
 - raise_safety_warning(source=, reason=, level=), clear_safety_warning(source=)  — equipment, fire, weather
 The read side (is today's sale stopped?) is `flow.selectors.sales_halted(day)`.
 """
 
-from scenic_ops.flow.services.counting import correct_in_park, record_passages
+from scenic_ops.flow.services.counting import correct_in_park, passage_statement, record_passages
 from scenic_ops.flow.services.levels import evaluate, halt_sales, resume_sales
 from scenic_ops.flow.services.notices import publish_notice, set_wait
 from scenic_ops.flow.services.safety import clear_safety_warning, raise_safety_warning
@@ -17,6 +19,7 @@ __all__ = [
     "correct_in_park",
     "evaluate",
     "halt_sales",
+    "passage_statement",
     "publish_notice",
     "raise_safety_warning",
     "record_passages",

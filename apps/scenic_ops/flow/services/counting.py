@@ -124,6 +124,25 @@ def add_counts(zone_key: int, at: datetime, entries: int, exits: int, *, shard: 
         )
 
 
+def passage_statement(
+    zone_code: str | None, *, at: datetime, entries: int = 0, exits: int = 0, now: datetime | None = None
+) -> tuple[str, list] | None:
+    """`record_passages`' counter upsert as (sql, params), for a caller that runs it inside its own
+    compound statement (the gates' one-round-trip admission) and calls `flow.live.changed()` once
+    that has committed. Checked as `record_passages` checks. None for a car park (its occupancy
+    moves too: use `record_passages`)."""
+    now = now or timezone.now()
+    entries = check_count(entries, "entries")
+    exits = check_count(exits, "exits")
+    at = check_time(at, "at", now)
+    target = place(zone_code)
+    if target is not None and target.kind == Zone.Kind.PARKING:
+        return None
+    local = timezone.localtime(at)
+    key = target.key if target else SITE_KEY
+    return _upsert_sql(), [local.date(), key, local.hour, random.randrange(SHARDS), entries, exits]
+
+
 def _claim(key: str, now: datetime) -> bool:
     table = connection.ops.quote_name(PassageKey._meta.db_table)
     with connection.cursor() as cursor:
