@@ -32,9 +32,11 @@ def _clean_redis_and_caches():
     import django_rq
 
     from scenic_ops.core import apikeys
+    from scenic_ops.flow import selectors as flow_selectors
 
     django_rq.get_connection("default").flushdb()
     apikeys._local.clear()
+    flow_selectors._local_halts.clear()
     return
 
 

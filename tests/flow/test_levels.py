@@ -5,6 +5,7 @@ entering a level — banner, staff notification, SMS broadcast, and a sales halt
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.utils import timezone
@@ -149,3 +150,17 @@ def test_entries_against_the_daily_capacity_also_count(site):
     record_passages(None, entries=2500, exits=2200, at=t0)  # 300 inside, but 2,500 of 3,000 a day
     [change] = evaluate(now=t0)
     assert change.to_level == 1 and "2500" in change.cause
+
+
+def test_another_process_sees_a_halt_within_a_second(site):
+    """Each process remembers the answer for a second; the one that halts sees it at once."""
+    from scenic_ops.flow.selectors import LOCAL_HALT_SECONDS, _local_halts
+
+    day = timezone.localdate()
+    assert not selectors.sales_halted(day)
+    halt_sales(day, reason="storm warning")
+    assert selectors.sales_halted(day)  # this process: at once
+    _local_halts[day] = (time.monotonic() + LOCAL_HALT_SECONDS, False)  # another process's memory
+    assert not selectors.sales_halted(day)
+    _local_halts[day] = (time.monotonic() - 0.001, False)  # a second later it asks Redis again
+    assert selectors.sales_halted(day)

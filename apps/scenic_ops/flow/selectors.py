@@ -51,6 +51,12 @@ def _halt_key(day: dt.date) -> str:
     return f"flow:halt:{day.isoformat()}"
 
 
+# Each process also remembers the answer for a second: a booking asks on every call, and a halt
+# (or its end) reaches every process within that second; the process that changes it, at once.
+LOCAL_HALT_SECONDS = 1.0
+_local_halts: dict[dt.date, tuple[float, bool]] = {}
+
+
 def sales_halted(day: dt.date | None = None) -> bool:
     """True while the sale of `day`'s remaining slots is stopped (by a warning level or an operator).
 
@@ -58,6 +64,10 @@ def sales_halted(day: dt.date | None = None) -> bool:
     Cached in Redis for a few seconds and cleared whenever a halt starts or ends.
     """
     day = day or timezone.localdate()
+    clock = time.monotonic()
+    known = _local_halts.get(day)
+    if known is not None and known[0] > clock:
+        return known[1]
     try:
         value = cache.get(_halt_key(day))
     except Exception:  # noqa: BLE001 - Redis down: ask the database
@@ -68,10 +78,14 @@ def sales_halted(day: dt.date | None = None) -> bool:
             cache.set(_halt_key(day), value, 30)
         except Exception:  # noqa: BLE001
             pass
+    if len(_local_halts) > 64:
+        _local_halts.clear()
+    _local_halts[day] = (clock + LOCAL_HALT_SECONDS, bool(value))
     return bool(value)
 
 
 def forget_sales_halt(day: dt.date) -> None:
+    _local_halts.pop(day, None)
     try:
         cache.delete(_halt_key(day))
     except Exception:  # noqa: BLE001
