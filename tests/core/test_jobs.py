@@ -148,3 +148,26 @@ def test_healthz_degrades_without_worker_and_scheduler():
     assert response.status_code == 503
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
     assert not body["checks"]["worker"]["ok"] and not body["checks"]["scheduler"]["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_scheduler_runs_once_the_timetable_jobs_missed_while_none_ran(rq_worker):
+    """A fresh install or a scheduler back after downtime: each missed daily job runs once, the
+    watchdog has nothing late left, and a job that did run is not run again."""
+    scheduling.sync_schedules()
+    now = timezone.now()
+    JobSchedule.objects.update(first_seen_at=now - timedelta(days=2))
+    daily = [name for name, spec in scheduling.registry().items() if spec.cron]
+    assert "retention_purge" in daily
+    done = daily[1] if daily[0] == "retention_purge" else daily[0]
+    JobRun.objects.create(name=done, status="success", started_at=now, finished_at=now)
+
+    missed = scheduling.catch_up(now=now)
+    assert "retention_purge" in missed and done not in missed
+    assert not any(scheduling.get(name).interval for name in missed)  # interval jobs just start on time
+    rq_worker()
+    ran = set(JobRun.objects.filter(status="success").values_list("name", flat=True))
+    assert set(missed) <= ran
+    assert JobRun.objects.filter(name="retention_purge").count() == 1
+    assert not {p.job for p in scheduling.problems() if p.kind == "late"} & set(daily)
+    assert scheduling.catch_up() == []  # started again at once: nothing is run twice

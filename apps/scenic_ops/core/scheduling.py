@@ -118,6 +118,35 @@ def sync_schedules() -> int:
     return len(_registry)
 
 
+def missed(*, now: datetime | None = None) -> list[str]:
+    """Enabled timetable jobs whose last planned start passed with no run (no scheduler was running)."""
+    now = now or timezone.now()
+    schedules = {s.name: s for s in JobSchedule.objects.filter(enabled=True)}
+    names = []
+    for spec in _registry.values():
+        schedule = schedules.get(spec.name)
+        if schedule is None or not spec.cron:
+            continue  # interval jobs start within their interval anyway
+        expected = spec.previous_fire(now)
+        if expected < schedule.first_seen_at:
+            continue
+        if not JobRun.objects.filter(name=spec.name, started_at__gte=expected - spec.grace).exists():
+            names.append(spec.name)
+    return names
+
+
+def catch_up(*, now: datetime | None = None) -> list[str]:
+    """Run once, now, each timetable job whose last start was missed while no scheduler ran (a fresh
+    install, a restart after downtime) — as anacron does: every job is idempotent, and a late
+    reminder or report is better than none. Called when the scheduler starts."""
+    names = missed(now=now)
+    for name in names:
+        spec = _registry[name]
+        django_rq.get_queue(spec.queue).enqueue(run_job, name, job_timeout=spec.timeout)
+        log.info("scheduler: %s missed its last start, enqueued now", name)
+    return names
+
+
 def _call(spec: JobSpec, now: datetime, run: JobRun) -> Any:
     params = inspect.signature(spec.func).parameters
     kwargs: dict[str, Any] = {}
