@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,8 +21,6 @@ class AuditedAdmin(ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_or_change_permission(request, obj):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         page = Paginator(audit.history(obj), 50).get_page(request.GET.get("p"))
         context = {
@@ -32,6 +33,26 @@ class AuditedAdmin(ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/scenic_ops/history.html", context)
+
+
+def desk_page(admin_site, request, template: str, title: str, **context) -> TemplateResponse:
+    """A desk page of its own (not a model list), drawn in the admin's frame."""
+    return TemplateResponse(
+        request, template, {**admin_site.each_context(request), "title": title, "subtitle": None, **context}
+    )
+
+
+def require_perm(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def date_param(value: str | None, default: dt.date) -> dt.date:
+    """An ISO date from a query parameter; `default` when it is missing or not a date."""
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
 
 
 class ReadOnlyAdmin(ModelAdmin):
