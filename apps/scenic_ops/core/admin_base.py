@@ -68,6 +68,22 @@ class ReadOnlyAdmin(ModelAdmin):
         return False
 
 
+class DeskPageAdmin(ReadOnlyAdmin):
+    """The admin of a desk page listed in the sidebar (a proxy model with no table of its own):
+    its list is one page, drawn by `page_view` for users who may view the model."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self.page_view(request)
+
+    def page_view(self, request) -> TemplateResponse:
+        raise NotImplementedError
+
+    def render_page(self, request, template: str, title: str, **context) -> TemplateResponse:
+        return desk_page(self.admin_site, request, template, title, opts=self.model._meta, **context)
+
+
 class CursorPaginator(Paginator):
     """For tables with millions of rows: no COUNT(*) over the whole table on each page."""
 
