@@ -27,10 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,9 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "apps"))
-LUA = ROOT / "bench" / "booking.lua"
+import harness
+
+LUA = harness.ROOT / "bench" / "booking.lua"
 PATH = "/api/v1/ticketing/partner/orders"
 
 
@@ -58,33 +54,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wrk_version() -> str:
-    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    return (out.stdout or out.stderr).split("\n")[0].strip()
-
-
-# --- database and seed -----------------------------------------------------------------------------
-def recreate_database(site, name: str) -> None:
-    import pymysql
-
-    conn = pymysql.connect(
-        host=site.get("database", "host", "127.0.0.1"),
-        port=int(site.get("database", "port", 3306)),
-        user=site.get("database", "user"),
-        password=site.secret("database", "password"),
-    )
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    conn.close()
-
-
+# --- seed ---------------------------------------------------------------------------------------------
 def seed():
     import datetime as dt
     from decimal import Decimal
@@ -171,32 +141,8 @@ def write_requests(prefix: Path, tag: str, slot_id: int, count: int, threads: in
             f.close()
 
 
-class ServerDied(RuntimeError):
-    pass
-
-
-def run_wrk(url: str, clients: int, duration: int, args: list[str], server=None) -> dict:
-    threads = 1 if clients == 1 else 2
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{clients}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(LUA),
-        url,
-        "--",
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if server is not None and server.poll() is not None:
-        raise ServerDied(f"gunicorn exited with code {server.returncode} during the run")
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed: {done.stderr.strip()[:500]}")
-    line = next(x for x in done.stdout.splitlines() if x.startswith("WRKRESULT"))
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+def run_wrk(url: str, clients: int, duration: int, args: list[str], server) -> dict:
+    return harness.run_wrk(LUA, url, clients, duration, args, server)
 
 
 # --- where the CPU went during a phase -----------------------------------------------------------------
@@ -374,96 +320,40 @@ def desk_timings(base_url: str, date) -> dict[str, float]:
 # --- main ---------------------------------------------------------------------------------------
 def main() -> int:
     args = parse_args()
-    if not shutil.which("wrk"):
-        print("wrk is not installed: apt-get install wrk (scripts/setup.sh test does it)", file=sys.stderr)
+    if not harness.require_wrk():
         return 2
-    from scenic_ops.conf import load_site
-
-    site = load_site()
-    bench_db = f"{site.get('database', 'name')}_bench"
-    host = site.get("redis", "url", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
-    env = {
-        "SCENIC_DATABASE_NAME": bench_db,
-        "SCENIC_REDIS_URL": f"{host}/{args.redis_db}",
-        "SCENIC_WEB_DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "scenic_ops.settings"),
-    }
-    os.environ.update(env)
-    os.environ.pop("SCENIC_TESTING", None)
     duration = args.duration or (6 if args.quick else 10)
     client_counts = [int(c) for c in args.clients.split(",") if c] or ([1, 64] if args.quick else [1, 16, 64, 256])
 
-    print(f"# fresh database {bench_db}, Redis db {args.redis_db}", flush=True)
-    recreate_database(site, bench_db)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    _site, _bench_db, env = harness.fresh_site("_bench", args.redis_db)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    import redis as redis_lib
-
-    redis_lib.Redis.from_url(env["SCENIC_REDIS_URL"]).flushdb()
     hot, race, creds = seed()
     connection.close()
 
     work = Path(tempfile.mkdtemp(prefix="scenic-bench-"))
-    port = free_port()
+    port = harness.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "scenic_ops.wsgi:application",
-        "--pythonpath",
-        "apps",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--timeout",
-        "60",
-        "--backlog",
-        "2048",
-        "--control-socket",
-        str(work / "gunicorn.ctl"),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    server = harness.start_gunicorn(
+        port, work, env, workers=args.workers, worker_class=args.worker_class, threads=args.threads
+    )
     try:
         import requests
 
-        for _ in range(150):
-            if server.poll() is not None:
-                raise ServerDied(f"gunicorn exited with code {server.returncode} while starting")
-            try:
-                if requests.get(f"{base_url}/api/v1/ticketing/keys", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
+        harness.wait_until_serving(base_url, server, attempts=150)
         time.sleep(1.0)  # let every worker finish booting before the clock starts
-        from django.db import connection as db
-
-        with db.cursor() as cur:
-            cur.execute("SELECT VERSION()")
-            version = cur.fetchone()[0]
         print(
             f"# server: gunicorn {args.workers} {args.worker_class} workers"
             + (f" × {args.threads} threads" if args.threads > 1 else "")
             + " (the Procfile's command, no access log), DEBUG=False, "
-            f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
+            f"PyMySQL, MariaDB {harness.database_version()}, Redis; "
+            f"{os.cpu_count()} CPUs shared with the load generator",
             flush=True,
         )
         print(
-            f"# load: {wrk_version()} (Debian package), 1 thread for 1 client else 2, keep-alive; bench/booking.lua "
-            "sends distinct pre-signed partner requests (HMAC signature, nonce, real-name ID) that each create a "
-            f"confirmed order with one ticket in the same hot slot; {duration}s per phase",
+            f"# load: {harness.wrk_version()} (Debian package), 1 thread for 1 client else 2, keep-alive; "
+            "bench/booking.lua sends distinct pre-signed partner requests (HMAC signature, nonce, real-name ID) "
+            f"that each create a confirmed order with one ticket in the same hot slot; {duration}s per phase",
             flush=True,
         )
         ids = Ids()
@@ -474,7 +364,7 @@ def main() -> int:
         run_wrk(base_url, 16, 2, [str(prefix), creds.api_key, "book"], server)
         for clients in client_counts:
             expected = duration * min(900 * clients, 1400)
-            threads = 1 if clients == 1 else 2
+            threads = harness.wrk_threads(clients)
             prefix = work / f"book{clients}"
             write_requests(prefix, f"c{clients}", hot.id, int(expected * 1.5) + 200, threads, creds, ids)
             meter.start()
@@ -483,15 +373,10 @@ def main() -> int:
             seconds = result["duration_us"] / 1e6
             bad = oversold(hot)
             print(
-                f"clients={clients} ok_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
-                f"p95_ms={result['p95_us'] / 1000:.1f} p99_ms={result['p99_us'] / 1000:.1f} "
+                f"clients={clients} ok_per_s={result['ok'] / seconds:.0f} {harness.latencies(result)} "
                 f"rejected={result['rejected']} oversold={bad}"
                 + (f" other={result['other']}" if result["other"] else "")
-                + (
-                    f" socket_errors={result['read_err'] + result['connect_err'] + result['timeout']}"
-                    if result["read_err"] + result["connect_err"] + result["timeout"]
-                    else ""
-                ),
+                + harness.socket_errors(result),
                 flush=True,
             )
             print(usage, flush=True)
@@ -523,8 +408,8 @@ def main() -> int:
             usage = meter.line()
             seconds = result["duration_us"] / 1e6
             print(
-                f"read clients={clients} req_per_s={result['ok'] / seconds:.0f} p50_ms={result['p50_us'] / 1000:.1f} "
-                f"p99_ms={result['p99_us'] / 1000:.1f}" + (f" errors={result['other']}" if result["other"] else ""),
+                f"read clients={clients} req_per_s={result['ok'] / seconds:.0f} {harness.latencies(result, (50, 99))}"
+                + (f" errors={result['other']}" if result["other"] else ""),
                 flush=True,
             )
             print(usage, flush=True)
@@ -540,13 +425,7 @@ def main() -> int:
                 flush=True,
             )
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        harness.stop(server, work, keep=args.keep)
     return 0
 
 

@@ -32,20 +32,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "apps"))
-sys.path.insert(0, str(ROOT / "bench"))
-LUA = ROOT / "bench" / "gates.lua"
+import harness
+
+LUA = harness.ROOT / "bench" / "gates.lua"
 SCAN_PATH = "/api/v1/access/scan"
 MIX = {"valid": 0.8, "repeat": 0.1, "forged": 0.1}
 RACE_SHARE = 0.03
@@ -67,32 +61,6 @@ def parse_args() -> argparse.Namespace:
         "--no-calibrate", action="store_true", help="skip measuring the bare-view reference before each phase"
     )
     return parser.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wrk_version() -> str:
-    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    return (out.stdout or out.stderr).split("\n")[0].strip()
-
-
-def recreate_database(site, name: str) -> None:
-    import pymysql
-
-    conn = pymysql.connect(
-        host=site.get("database", "host", "127.0.0.1"),
-        port=int(site.get("database", "port", 3306)),
-        user=site.get("database", "user"),
-        password=site.secret("database", "password"),
-    )
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    conn.close()
 
 
 # --- seed -------------------------------------------------------------------------------------------
@@ -199,25 +167,9 @@ def write_mix(prefix: Path, fresh: list[str], threads: int, per_thread: int, rng
     return {"races": races}
 
 
-def run_wrk(url: str, clients: int, duration: int, prefix: Path, keys: list[str]) -> dict:
-    threads = 1 if clients == 1 else 2
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{clients}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(LUA),
-        url,
-        "--",
-        str(prefix),
-        ",".join(keys[:threads]),
-    ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRKRESULT"))
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+def run_wrk(url: str, clients: int, duration: int, prefix: Path, keys: list[str], server) -> dict:
+    threads = harness.wrk_threads(clients)
+    return harness.run_wrk(LUA, url, clients, duration, [str(prefix), ",".join(keys[:threads])], server)
 
 
 # --- checks -------------------------------------------------------------------------------------------
@@ -259,80 +211,31 @@ def _check() -> dict:
 # --- main ---------------------------------------------------------------------------------------------
 def main() -> int:
     args = parse_args()
-    if not shutil.which("wrk"):
-        print("wrk is not installed: apt-get install wrk (scripts/setup.sh test does it)", file=sys.stderr)
+    if not harness.require_wrk():
         return 2
-    from scenic_ops.conf import load_site
-
-    site = load_site()
-    bench_db = f"{site.get('database', 'name')}_bench_gates"
-    host = site.get("redis", "url", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
-    env = {
-        "SCENIC_DATABASE_NAME": bench_db,
-        "SCENIC_REDIS_URL": f"{host}/{args.redis_db}",
-        "SCENIC_WEB_DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "scenic_ops.settings"),
-    }
-    os.environ.update(env)
-    os.environ.pop("SCENIC_TESTING", None)
     duration = args.duration or (6 if args.quick else 10)
     client_counts = [int(c) for c in args.clients.split(",") if c] or ([1, 64] if args.quick else [1, 16, 64])
 
-    print(f"# fresh database {bench_db}, Redis db {args.redis_db}", flush=True)
-    recreate_database(site, bench_db)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    site, bench_db, env = harness.fresh_site("_bench_gates", args.redis_db)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    import redis as redis_lib
-
-    redis_lib.Redis.from_url(env["SCENIC_REDIS_URL"]).flushdb()
     slot, product, category, keys = seed(2)
     connection.close()
 
     work = Path(tempfile.mkdtemp(prefix="scenic-gates-"))
-    port = free_port()
+    port = harness.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "scenic_ops.wsgi:application",
-        "--pythonpath",
-        "apps",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
-        "--timeout",
-        "60",
-        "--backlog",
-        "2048",
-        "--control-socket",
-        str(work / "gunicorn.ctl"),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    server = harness.start_gunicorn(
+        port,
+        work,
+        env,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads if args.worker_class == "gthread" else None,
+    )
     rng = random.Random(2026)
     try:
-        import requests
-
-        for _ in range(100):
-            try:
-                if requests.get(f"{base_url}/api/v1/ticketing/keys", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        with connection.cursor() as cur:
-            cur.execute("SELECT VERSION()")
-            version = cur.fetchone()[0]
+        harness.wait_until_serving(base_url, server, attempts=100)
         print(
             f"# server: gunicorn {args.workers} {args.worker_class} workers"
             + (
@@ -341,13 +244,14 @@ def main() -> int:
                 else " (one request each)"
             )
             + ", no access log, DEBUG=False, "
-            f"PyMySQL, MariaDB {version}, Redis; {os.cpu_count()} CPUs shared with the load generator",
+            f"PyMySQL, MariaDB {harness.database_version()}, Redis; "
+            f"{os.cpu_count()} CPUs shared with the load generator",
             flush=True,
         )
         print(
-            f"# load: {wrk_version()} (Debian package), 1 thread for 1 client else 2 (one gate device and key per "
-            "thread), keep-alive; bench/gates.lua posts QR scans (token + gate clock); mix per thread: "
-            f"{MIX['valid']:.0%} fresh valid, {MIX['repeat']:.0%} repeats of admitted tickets, "
+            f"# load: {harness.wrk_version()} (Debian package), 1 thread for 1 client else 2 "
+            "(one gate device and key per thread), keep-alive; bench/gates.lua posts QR scans (token + gate clock); "
+            f"mix per thread: {MIX['valid']:.0%} fresh valid, {MIX['repeat']:.0%} repeats of admitted tickets, "
             f"{MIX['forged']:.0%} forged signatures; with 2 threads {RACE_SHARE:.0%} of the valid tokens are sent "
             f"by both lanes at once; {duration}s per phase",
             flush=True,
@@ -356,32 +260,27 @@ def main() -> int:
             if not args.no_calibrate:
                 import calibrate
 
-                bare = calibrate.measure(site, bench_db, port=free_port(), workdir=work, duration=4)
+                bare = calibrate.measure(site, bench_db, port=harness.free_port(), workdir=work, duration=4)
                 print(
                     f"# calibration now: bare Django view, one conditional UPDATE, 4 sync workers: "
                     f"{bare[1]:.0f} req/s at 1 client, {bare[64]:.0f} req/s at 64 (about 586 and 1,124 on an idle "
                     "machine: the issue's reference)",
                     flush=True,
                 )
-            threads = 1 if clients == 1 else 2
+            threads = harness.wrk_threads(clients)
             per_thread = int(duration * min(900 * clients, 1600) / threads * 1.3) + 500
             fresh = make_tickets(int(per_thread * threads * 1.05) + 100, slot, product, category, f"B{n}")
             connection.close()
             prefix = work / f"scan{clients}"
             mix = write_mix(prefix, fresh, threads, per_thread, rng)
-            result = run_wrk(base_url, clients, duration, prefix, keys)
+            result = run_wrk(base_url, clients, duration, prefix, keys, server)
             seconds = result["duration_us"] / 1e6
             state = check()
             print(
                 f"clients={clients} scans_per_s={result['requests'] / seconds:.0f} "
-                f"p50_ms={result['p50_us'] / 1000:.1f} p95_ms={result['p95_us'] / 1000:.1f} "
-                f"p99_ms={result['p99_us'] / 1000:.1f} double_admits={state['double_admits']}"
+                f"{harness.latencies(result)} double_admits={state['double_admits']}"
                 + (f" errors={result['errors']}" if result["errors"] else "")
-                + (
-                    f" socket_errors={result['read_err'] + result['connect_err'] + result['timeout']}"
-                    if result["read_err"] + result["connect_err"] + result["timeout"]
-                    else ""
-                ),
+                + harness.socket_errors(result),
                 flush=True,
             )
             print(
@@ -398,13 +297,7 @@ def main() -> int:
         flushed = scanlog.flush()
         print(f"# refusals decided before the database: {waiting} buffered in Redis, {flushed} written to the log")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        harness.stop(server, work, keep=args.keep)
     return 0
 
 

@@ -10,12 +10,16 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tests import shared_fixtures
+
 _seq = itertools.count(1)
 
-
-def at(text: str) -> dt.datetime:
-    """A moment in Asia/Shanghai: at("2026-05-01 09:00")."""
-    return timezone.make_aware(dt.datetime.fromisoformat(text))
+# Shared with the other domain's tests (tests/shared_fixtures.py).
+at = shared_fixtures.at
+media_root = shared_fixtures.media_root
+_roles_committed = shared_fixtures._roles_committed
+roles = shared_fixtures.roles
+zone = shared_fixtures.zone_fixture("索道下站")
 
 
 def png_bytes(size: tuple[int, int] = (40, 30), colour: str = "red") -> bytes:
@@ -32,32 +36,6 @@ def photo(name: str = "photo.png", data: bytes | None = None):
     return SimpleUploadedFile(name, data if data is not None else png_bytes(), content_type="image/png")
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded files of a test go to its own folder, never to the site's."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(scope="session")
-def _roles_committed(django_db_setup, django_db_blocker):
-    """Roles and their permissions, committed once for the session (syncing them costs ~1 s a test)."""
-    from scenic_ops.core.roles import sync_roles
-
-    with django_db_blocker.unblock():
-        sync_roles()
-
-
-@pytest.fixture
-def roles(db, _roles_committed):
-    """Overrides the root fixture: re-syncs only when a transactional test flushed the database."""
-    from scenic_ops.core.models import Role
-    from scenic_ops.core.roles import load_matrix, sync_roles
-
-    if Role.objects.count() != len(load_matrix().roles):
-        sync_roles()
-
-
 @pytest.fixture
 def ops(db, roles):
     """The operations set-up as `setup_site` runs it: repair workflow, rules, categories, alarm rules."""
@@ -65,22 +43,6 @@ def ops(db, roles):
 
     setup.load()
     return setup
-
-
-@pytest.fixture
-def zone(db):
-    from scenic_ops.core.models import Zone
-
-    def build(code: str | None = None, lat: str = "31.2330", lng: str = "120.4170", **fields):
-        return Zone.objects.create(
-            code=code or f"zone-{next(_seq)}",
-            name=fields.pop("name", "索道下站"),
-            latitude=Decimal(lat),
-            longitude=Decimal(lng),
-            **fields,
-        )
-
-    return build
 
 
 @pytest.fixture

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-_seq = itertools.count(1)
+from tests import shared_fixtures
+
 PHONE = "13912345678"
 
-
-def at(text: str) -> dt.datetime:
-    """A moment in Asia/Shanghai: at("2026-05-01 09:00")."""
-    return timezone.make_aware(dt.datetime.fromisoformat(text))
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(scope="session")
-def _roles_committed(django_db_setup, django_db_blocker):
-    from scenic_ops.core.roles import sync_roles
-
-    with django_db_blocker.unblock():
-        sync_roles()
-
-
-@pytest.fixture
-def roles(db, _roles_committed):
-    """Overrides the root fixture: re-syncs only when a transactional test flushed the database."""
-    from scenic_ops.core.models import Role
-    from scenic_ops.core.roles import load_matrix, sync_roles
-
-    if Role.objects.count() != len(load_matrix().roles):
-        sync_roles()
+# Shared with the other domain's tests (tests/shared_fixtures.py).
+at = shared_fixtures.at
+media_root = shared_fixtures.media_root
+_roles_committed = shared_fixtures._roles_committed
+roles = shared_fixtures.roles
+zone = shared_fixtures.zone_fixture("观景台")
 
 
 @pytest.fixture
@@ -49,22 +27,6 @@ def service(db, roles):
 
     setup.load()
     return setup
-
-
-@pytest.fixture
-def zone(db):
-    from scenic_ops.core.models import Zone
-
-    def build(code: str | None = None, lat: str = "31.2330", lng: str = "120.4170", **fields):
-        return Zone.objects.create(
-            code=code or f"zone-{next(_seq)}",
-            name=fields.pop("name", "观景台"),
-            latitude=Decimal(lat),
-            longitude=Decimal(lng),
-            **fields,
-        )
-
-    return build
 
 
 @pytest.fixture

@@ -219,20 +219,13 @@ def _refuse_early(
     """A refusal decided without the database: answered now, logged through the buffer."""
     lane = req.device.lane
     scanlog.buffer(
+        **scanlog.origin(req, lane),
         at=req.at,
-        received_at=req.now,
-        device_id=req.device.id,
-        lane_id=lane.id,
-        gate_id=lane.gate_id,
-        direction=req.direction,
-        method=req.method,
         outcome="denied",
         reason=reason,
         ticket_code=code,
         product_id=product_id,
         category_id=category_id,
-        zone_key=lane.zone_key,
-        device_scan_id=req.device_scan_id,
     )
     return Answer(
         False, reason, ticket_code=code, product_id=product_id, category_id=category_id, context=context or {}
@@ -690,13 +683,8 @@ def _record(
             counted, detail = False, "too late to count"
     scan_id = scanlog.insert(
         cursor,
+        **scanlog.origin(req, lane),
         at=req.at,
-        received_at=req.now,
-        device_id=req.device.id,
-        lane_id=lane.id,
-        gate_id=lane.gate_id,
-        direction=req.direction,
-        method=req.method,
         outcome=outcome,
         reason=reason if not (req.offline and outcome == "denied") else Reason.INVALID_OFFLINE,
         ticket_id=t.id if t else None,
@@ -704,11 +692,9 @@ def _record(
         product_id=t.product_id if t else None,
         category_id=t.category_id if t else None,
         channel=t.channel if t else "",
-        zone_key=lane.zone_key,
         counted=counted and conflict is None,
         offline=req.offline,
         upload_id=req.upload_id,
-        device_scan_id=req.device_scan_id,
         detail=detail,
     )
     if conflict is not None:
@@ -794,21 +780,14 @@ def _record_person(req: ScanRequest, lane: LaneInfo, reason: str, *, ticket=None
         try:
             scan_id = scanlog.insert(
                 cursor,
+                **scanlog.origin(req, lane),
                 at=req.now,
-                received_at=req.now,
-                device_id=req.device.id,
-                lane_id=lane.id,
-                gate_id=lane.gate_id,
-                direction=req.direction,
-                method=req.method,
                 outcome="denied",
                 reason=reason,
                 ticket_id=ticket.id if ticket else None,
                 ticket_code=ticket.code if ticket else "",
                 product_id=ticket.product_id if ticket else None,
                 category_id=ticket.category_id if ticket else None,
-                zone_key=lane.zone_key,
-                device_scan_id=req.device_scan_id,
             )
         except IntegrityError:
             previous = replay(cursor, req.device.id, req.device_scan_id or "")

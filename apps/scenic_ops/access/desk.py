@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,46 +13,29 @@ from django.utils.translation import gettext as _
 
 from scenic_ops.access import selectors
 from scenic_ops.core import audit
+from scenic_ops.core.admin_base import date_param, desk_page, require_perm
 
 MAX_REPORT_DAYS = 92
-
-
-def _page(admin_site, request, template: str, title: str, **context) -> TemplateResponse:
-    return TemplateResponse(
-        request, template, {**admin_site.each_context(request), "title": title, "subtitle": None, **context}
-    )
-
-
-def _need(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 # --- live panel ---------------------------------------------------------------------------------------
 def panel_view(admin_site, request):
     """Lanes with their status, last scans and today's refusals; the body reloads every few seconds."""
-    _need(request, "access.view_scan")
-    return _page(admin_site, request, "admin/access/panel.html", _("Live gate panel"), **selectors.panel())
+    require_perm(request, "access.view_scan")
+    return desk_page(admin_site, request, "admin/access/panel.html", _("Live gate panel"), **selectors.panel())
 
 
 def panel_body_view(admin_site, request):
-    _need(request, "access.view_scan")
+    require_perm(request, "access.view_scan")
     return TemplateResponse(request, "admin/access/panel_body.html", selectors.panel())
 
 
 # --- admissions report ------------------------------------------------------------------------------------
 def report_view(admin_site, request):
-    _need(request, "access.view_scan")
+    require_perm(request, "access.view_scan")
     today = timezone.localdate()
-    start = _date(request.GET.get("start"), today - dt.timedelta(days=6))
-    end = _date(request.GET.get("end"), today)
+    start = date_param(request.GET.get("start"), today - dt.timedelta(days=6))
+    end = date_param(request.GET.get("end"), today)
     if end < start or (end - start).days > MAX_REPORT_DAYS:
         end = start
     data = selectors.admissions(start, end)
@@ -81,7 +63,7 @@ def report_view(admin_site, request):
         "channel": _pie(_("By sales channel"), data["by_channel"]),
         "category": _pie(_("By price category"), data["by_category"]),
     }
-    return _page(
+    return desk_page(
         admin_site,
         request,
         "admin/access/report.html",
@@ -104,7 +86,7 @@ def _pie(title: str, rows: list[tuple[str, int]]) -> dict:
 # --- a ticket's history ---------------------------------------------------------------------------------
 def history_view(admin_site, request):
     """Find a ticket by code, QR content or ID number and show every scan of it (complaint handling)."""
-    _need(request, "access.view_scan")
+    require_perm(request, "access.view_scan")
     query = (request.GET.get("q") or "").strip()[:200]
     tickets = selectors.find_tickets(query) if query else []
     if query:
@@ -114,7 +96,7 @@ def history_view(admin_site, request):
     if tickets:
         wanted = request.GET.get("ticket")
         chosen = next((t for t in tickets if t.code == wanted), tickets[0])
-    return _page(
+    return desk_page(
         admin_site,
         request,
         "admin/access/history.html",

@@ -71,9 +71,7 @@ STATUS = {
 
 class AccessError(DomainError):
     messages = ACCESS_MESSAGES
-
-    def __init__(self, code: str, detail=None, *, status: int | None = None, **context) -> None:
-        super().__init__(code, detail, status=status or STATUS.get(code, 400), **context)
+    statuses = STATUS
 
 
 class Reason(StrEnum):

@@ -481,21 +481,14 @@ def _log_refusal(cursor, req, lane, reason: str) -> admission.Answer:
             product_id, category_id = (product.id if product else None), (category.id if category else None)
     scan_id = admission.scanlog.insert(
         cursor,
+        **admission.scanlog.origin(req, lane),
         at=req.at,
-        received_at=req.now,
-        device_id=req.device.id,
-        lane_id=lane.id,
-        gate_id=lane.gate_id,
-        direction=req.direction,
-        method=req.method,
         outcome="denied",
         reason=reason,
         ticket_code=code,
         product_id=product_id,
         category_id=category_id,
-        zone_key=lane.zone_key,
         offline=True,
         upload_id=req.upload_id,
-        device_scan_id=req.device_scan_id,
     )
     return admission.Answer(False, reason, ticket_code=code, scan_id=scan_id)

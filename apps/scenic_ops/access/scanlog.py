@@ -90,6 +90,21 @@ def row(**values) -> list:
     return out
 
 
+def origin(req, lane) -> dict:
+    """The columns that say where a scan came from: its gate device, lane and entrance, direction and method
+    (`req` a scan request, `lane` its lane)."""
+    return {
+        "received_at": req.now,
+        "device_id": req.device.id,
+        "lane_id": lane.id,
+        "gate_id": lane.gate_id,
+        "direction": req.direction,
+        "method": req.method,
+        "zone_key": lane.zone_key,
+        "device_scan_id": req.device_scan_id,
+    }
+
+
 def insert(cursor, **values) -> int:
     """Append one scan inside the caller's transaction; returns its id."""
     cursor.execute(_INSERT, row(**values))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,8 +21,6 @@ class AuditedAdmin(ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_or_change_permission(request, obj):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         page = Paginator(audit.history(obj), 50).get_page(request.GET.get("p"))
         context = {
@@ -34,6 +35,26 @@ class AuditedAdmin(ModelAdmin):
         return TemplateResponse(request, "admin/scenic_ops/history.html", context)
 
 
+def desk_page(admin_site, request, template: str, title: str, **context) -> TemplateResponse:
+    """A desk page of its own (not a model list), drawn in the admin's frame."""
+    return TemplateResponse(
+        request, template, {**admin_site.each_context(request), "title": title, "subtitle": None, **context}
+    )
+
+
+def require_perm(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def date_param(value: str | None, default: dt.date) -> dt.date:
+    """An ISO date from a query parameter; `default` when it is missing or not a date."""
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
 class ReadOnlyAdmin(ModelAdmin):
     """Records nobody edits in the desk (logs, runs, recorded messages)."""
 
@@ -45,6 +66,22 @@ class ReadOnlyAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DeskPageAdmin(ReadOnlyAdmin):
+    """The admin of a desk page listed in the sidebar (a proxy model with no table of its own):
+    its list is one page, drawn by `page_view` for users who may view the model."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self.page_view(request)
+
+    def page_view(self, request) -> TemplateResponse:
+        raise NotImplementedError
+
+    def render_page(self, request, template: str, title: str, **context) -> TemplateResponse:
+        return desk_page(self.admin_site, request, template, title, opts=self.model._meta, **context)
 
 
 class CursorPaginator(Paginator):

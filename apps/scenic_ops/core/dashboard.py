@@ -90,6 +90,21 @@ def per_day(queryset, field_name: str, days: int, now: datetime, **aggregates) -
     return {row["day"]: row for row in rows}
 
 
+def daily_chart(
+    title: str, days: list[date], data: dict[date, dict[str, int]], series: dict[str, str], **fields
+) -> Card:
+    """A chart card over `days` (from `day_labels`): one dataset per `series` entry, its key in the rows of
+    `data` (as `per_day` returns them) mapped to the dataset's name; a day without a row counts 0."""
+    return Card(
+        title=title,
+        labels=[day_label(d) for d in days],
+        datasets=[
+            {"name": name, "values": [data.get(d, {}).get(key, 0) for d in days]} for key, name in series.items()
+        ],
+        **fields,
+    )
+
+
 def dashboard_callback(request, context: dict[str, Any]) -> dict[str, Any]:
     context["scenic_cards"] = collect(request)
     return context
@@ -133,14 +148,12 @@ def _audit_cards(request, now: datetime) -> list[Card]:
         denied=Count("id", filter=Q(action__in=["permission_denied", "login_failed", "locked_out"])),
     )
     return [
-        Card(
-            title=_("Audit events per day"),
+        daily_chart(
+            _("Audit events per day"),
+            days,
+            data,
+            {"n": _("All events"), "denied": _("Security events")},
             chart_type="line",
-            labels=[day_label(d) for d in days],
-            datasets=[
-                {"name": _("All events"), "values": [data.get(d, {}).get("n", 0) for d in days]},
-                {"name": _("Security events"), "values": [data.get(d, {}).get("denied", 0) for d in days]},
-            ],
             order=20,
             link="/admin/core/auditevent/",
         )
@@ -180,14 +193,12 @@ def _job_cards(request, now: datetime) -> list[Card]:
             width="third",
             link="/admin/core/outboxmessage/?status__exact=dead",
         ),
-        Card(
-            title=_("Job runs and failures"),
+        daily_chart(
+            _("Job runs and failures"),
+            days,
+            data,
+            {"ok": _("Succeeded"), "failed": _("Failed")},
             chart_type="bar",
-            labels=[day_label(d) for d in days],
-            datasets=[
-                {"name": _("Succeeded"), "values": [data.get(d, {}).get("ok", 0) for d in days]},
-                {"name": _("Failed"), "values": [data.get(d, {}).get("failed", 0) for d in days]},
-            ],
             colors=["#10b981", "#ef4444"],
             order=30,
             link="/admin/core/jobrun/",

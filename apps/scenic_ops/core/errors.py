@@ -1,8 +1,9 @@
 """Domain errors: a stable code, a readable zh/en message, an HTTP status for the API.
 
-Each domain declares its codes in its own `errors.py` as a `str` Enum and its messages
-in a dict; services raise `DomainError(Code.X)`; the API turns it into
-`{"code": "x", "detail": "..."}`.
+Each domain declares its codes in its own `errors.py` as a `str` Enum, its messages in a
+dict and, in another, the HTTP status of the codes that are not a 400; its error class
+names both (`messages`, `statuses`); services raise `DomainError(Code.X)`; the API turns
+it into `{"code": "x", "detail": "..."}`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
+    """A domain's error class declares its `messages` and, where a code is not a 400, its `statuses`."""
+
     status = 400
     messages: dict[str, Any] = {}
+    statuses: dict[str, int] = {}
 
     def __init__(
         self,
@@ -28,6 +32,8 @@ class DomainError(Exception):
     ) -> None:
         self.code = str(code)
         self.context = context
+        if status is None:
+            status = self.statuses.get(self.code)
         if status is not None:
             self.status = status
         template = detail if detail is not None else self.messages.get(self.code, self.code)

@@ -64,6 +64,4 @@ STATUS = {
 
 class FlowError(DomainError):
     messages = FLOW_MESSAGES
-
-    def __init__(self, code, detail=None, *, status=None, **context):
-        super().__init__(code, detail, status=status or STATUS.get(code), **context)
+    statuses = STATUS

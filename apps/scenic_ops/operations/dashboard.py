@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from scenic_ops.core.dashboard import Card, cards, day_label, day_labels, per_day
+from scenic_ops.core.dashboard import Card, cards, daily_chart, day_label, day_labels, per_day
 from scenic_ops.core.dbrouter import reporting_db
 
 CLOSED = ("closed", "rejected")
@@ -159,15 +159,12 @@ def inspection_cards(request, now: dt.datetime) -> list[Card]:
             width="third",
             link="/admin/operations/inspectioncompliance/",
         ),
-        Card(
-            title=_("Inspections per day"),
+        daily_chart(
+            _("Inspections per day"),
+            days,
+            by_day,
+            {"done": _("Done"), "missed": _("Not done"), "failed": _("With failed items")},
             chart_type="bar",
-            labels=[day_label(d) for d in days],
-            datasets=[
-                {"name": _("Done"), "values": [by_day.get(d, {}).get("done", 0) for d in days]},
-                {"name": _("Not done"), "values": [by_day.get(d, {}).get("missed", 0) for d in days]},
-                {"name": _("With failed items"), "values": [by_day.get(d, {}).get("failed", 0) for d in days]},
-            ],
             colors=["#10b981", "#6b7280", "#ef4444"],
             order=54,
             link="/admin/operations/inspectioncompliance/",

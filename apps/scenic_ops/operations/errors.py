@@ -118,6 +118,4 @@ STATUS = {
 
 class OpsError(DomainError):
     messages = MESSAGES
-
-    def __init__(self, code, detail=None, *, status=None, **context):
-        super().__init__(code, detail, status=status or STATUS.get(code), **context)
+    statuses = STATUS

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from scenic_ops.core.dashboard import Card, cards, day_label, day_labels, per_day
+from scenic_ops.core.dashboard import Card, cards, daily_chart, day_labels, per_day
 from scenic_ops.core.dbrouter import reporting_db
 from scenic_ops.service.models import Complaint, Incident, Mention
 
@@ -29,11 +29,12 @@ def _complaint_cards(request, now: dt.datetime) -> list[Card]:
             width="third",
             link="/admin/service/complaint/?queue=open",
         ),
-        Card(
-            title=_("Complaints per day"),
+        daily_chart(
+            _("Complaints per day"),
+            days,
+            data,
+            {"n": _("Received")},
             chart_type="bar",
-            labels=[day_label(d) for d in days],
-            datasets=[{"name": _("Received"), "values": [data.get(d, {}).get("n", 0) for d in days]}],
             order=41,
             link="/admin/service/complaintanalytics/",
         ),
@@ -67,14 +68,12 @@ def _opinion_cards(request, now: dt.datetime) -> list[Card]:
         pos=Count("id", filter=Q(sentiment_label="positive")),
     )
     return [
-        Card(
-            title=_("Public opinion"),
+        daily_chart(
+            _("Public opinion"),
+            days,
+            data,
+            {"neg": _("Negative"), "pos": _("Positive")},
             chart_type="bar",
-            labels=[day_label(d) for d in days],
-            datasets=[
-                {"name": _("Negative"), "values": [data.get(d, {}).get("neg", 0) for d in days]},
-                {"name": _("Positive"), "values": [data.get(d, {}).get("pos", 0) for d in days]},
-            ],
             colors=["#ef4444", "#10b981"],
             order=42,
             link="/admin/service/opiniondashboard/",

@@ -9,16 +9,15 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from openpyxl import Workbook
 
 from scenic_ops.core import audit
+from scenic_ops.core.admin_base import date_param, desk_page, require_perm
 from scenic_ops.ticketing import catalog, groups, idcard, selectors, services
 from scenic_ops.ticketing.errors import TicketingError
 from scenic_ops.ticketing.models import Bucket, Channel, Order, Partner, TimeSlot
@@ -27,29 +26,11 @@ XLSX_MAX_ROWS = 100_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(admin_site, request, template: str, title: str, **context) -> TemplateResponse:
-    return TemplateResponse(
-        request, template, {**admin_site.each_context(request), "title": title, "subtitle": None, **context}
-    )
-
-
-def _need(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
 # --- calendar --------------------------------------------------------------------------------------
 def calendar_view(admin_site, request):
     """A week of sale days: per slot, used / capacity (and allotments), with the day's bucket."""
-    _need(request, "ticketing.view_bucket")
-    start = _date(request.GET.get("start"), timezone.localdate())
+    require_perm(request, "ticketing.view_bucket")
+    start = date_param(request.GET.get("start"), timezone.localdate())
     days = [start + dt.timedelta(days=i) for i in range(7)]
     buckets = Bucket.objects.filter(date__in=days).select_related("slot", "product").order_by("slot__start", "id")
     grid: dict[dt.date, dict] = {d: {"day": None, "slots": [], "products": {}, "allotments": {}} for d in days}
@@ -75,7 +56,7 @@ def calendar_view(admin_site, request):
     from scenic_ops.ticketing.capacity import lbt034_daily_capacity
 
     profile = site_profile()
-    return _page(
+    return desk_page(
         admin_site,
         request,
         "admin/ticketing/calendar.html",
@@ -103,10 +84,10 @@ REPORT_COLUMNS = [
 
 
 def report_view(admin_site, request):
-    _need(request, "ticketing.view_order")
+    require_perm(request, "ticketing.view_order")
     today = timezone.localdate()
-    start = _date(request.GET.get("start"), today - dt.timedelta(days=6))
-    end = _date(request.GET.get("end"), today)
+    start = date_param(request.GET.get("start"), today - dt.timedelta(days=6))
+    end = date_param(request.GET.get("end"), today)
     if end < start or (end - start).days > 366:
         end = start
     rows = selectors.daily_sales(start, end)
@@ -147,7 +128,7 @@ def report_view(admin_site, request):
     }
     import json
 
-    return _page(
+    return desk_page(
         admin_site,
         request,
         "admin/ticketing/report.html",
@@ -274,7 +255,7 @@ ID_TYPE_LABELS = [
 
 def counter_view(admin_site, request):
     """The ticket counter: sell for cash, card or QR, or book for an elderly visitor; print or SMS."""
-    _need(request, "ticketing.add_order")
+    require_perm(request, "ticketing.add_order")
     try:
         visitors = max(1, min(20, int(request.GET.get("visitors", 1))))
     except ValueError:
@@ -306,7 +287,7 @@ def counter_view(admin_site, request):
                 request, _("Sold: order %(number)s, ¥%(total)s.") % {"number": booking.number, "total": booking.total}
             )
             return redirect(f"../order/{booking.order_id}/change/")
-    return _page(
+    return desk_page(
         admin_site,
         request,
         "admin/ticketing/counter.html",
@@ -345,7 +326,7 @@ class GroupForm(forms.Form):
 
 
 def group_view(admin_site, request):
-    _need(request, "ticketing.add_order")
+    require_perm(request, "ticketing.add_order")
     if request.GET.get("template"):
         response = HttpResponse(groups.template_xlsx(), content_type=XLSX)
         response["Content-Disposition"] = 'attachment; filename="group-members.xlsx"'
@@ -385,6 +366,6 @@ def group_view(admin_site, request):
                         _("Group booked: order %(number)s, %(n)s members.")
                         % {"number": booking.number, "n": len(booking.tickets)},
                     )
-    return _page(
+    return desk_page(
         admin_site, request, "admin/ticketing/group.html", _("Group booking"), form=form, report=report, booking=booking
     )

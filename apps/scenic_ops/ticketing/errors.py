@@ -130,6 +130,4 @@ STATUS = {
 
 class TicketingError(DomainError):
     messages = MESSAGES
-
-    def __init__(self, code: Code, detail=None, *, status: int | None = None, **context) -> None:
-        super().__init__(code, detail, status=status or STATUS.get(code, 400), **context)
+    statuses = STATUS

@@ -52,15 +52,6 @@ MESSAGES = {
 }
 
 
-class WorkflowError(DomainError):
-    messages = MESSAGES
-
-    def __init__(self, code: str, detail=None, *, status: int | None = None, **context) -> None:
-        if status is None:
-            status = STATUS.get(Code(code), 400)
-        super().__init__(code, detail, status=status, **context)
-
-
 STATUS = {
     Code.NOT_REGISTERED: 404,
     Code.NO_WORKFLOW: 409,
@@ -79,3 +70,8 @@ STATUS = {
     Code.BAD_ASSIGNEE: 400,
     Code.BAD_DELEGATION: 400,
 }
+
+
+class WorkflowError(DomainError):
+    messages = MESSAGES
+    statuses = STATUS

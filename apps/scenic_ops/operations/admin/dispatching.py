@@ -8,15 +8,13 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from scenic_ops.core.admin_base import AuditedAdmin, CursorPaginator, ReadOnlyAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, CursorPaginator, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.core.models import User
 from scenic_ops.operations import selectors
 from scenic_ops.operations.errors import OpsError
@@ -152,41 +150,25 @@ class ParkMapAdmin(AuditedAdmin):
 
 
 @admin.register(LiveMap)
-class LiveMapAdmin(ModelAdmin):
+class LiveMapAdmin(DeskPageAdmin):
     """The live park map (Leaflet, served locally, over the park's own map picture)."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def page_view(self, request):
         trackers = Tracker.objects.filter(active=True).order_by("kind", "name")
-        return TemplateResponse(
+        return self.render_page(
             request,
             "operations/admin/map.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Live map"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                "trackers": trackers,
-                "today": timezone.localdate().isoformat(),
-                "strings": json.dumps(
-                    {
-                        "alarms": _("open alarms"),
-                        "minutes_ago": _("{n} min ago"),
-                        "off_duty": _("off duty"),
-                        "track": _("Today's track"),
-                    },
-                    ensure_ascii=False,
-                ),
-                "map_json": json.dumps(selectors.park_map(), ensure_ascii=False),
-            },
+            _("Live map"),
+            trackers=trackers,
+            today=timezone.localdate().isoformat(),
+            strings=json.dumps(
+                {
+                    "alarms": _("open alarms"),
+                    "minutes_ago": _("{n} min ago"),
+                    "off_duty": _("off duty"),
+                    "track": _("Today's track"),
+                },
+                ensure_ascii=False,
+            ),
+            map_json=json.dumps(selectors.park_map(), ensure_ascii=False),
         )

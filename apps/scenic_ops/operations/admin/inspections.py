@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 from unfold.decorators import action, display
 
-from scenic_ops.core.admin_base import AuditedAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin
 from scenic_ops.core.dashboard import Card
 from scenic_ops.operations import selectors
 from scenic_ops.operations.models import (
@@ -177,21 +175,10 @@ class InspectionTaskAdmin(AuditedAdmin):
 
 
 @admin.register(InspectionCompliance)
-class InspectionComplianceAdmin(ModelAdmin):
+class InspectionComplianceAdmin(DeskPageAdmin):
     """Inspection compliance by team over a period, with a chart."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def page_view(self, request):
         today = timezone.localdate()
         try:
             days = max(1, min(366, int(request.GET.get("days", "7"))))
@@ -213,20 +200,15 @@ class InspectionComplianceAdmin(ModelAdmin):
             ],
             colors=["#10b981", "#f59e0b", "#ef4444", "#6b7280"],
         )
-        return TemplateResponse(
+        return self.render_page(
             request,
             "operations/admin/compliance.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Inspection compliance"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                "rows": rows,
-                "english": english,
-                "days": days,
-                "start": start,
-                "end": today,
-                "chart": chart,
-                "periods": [1, 7, 30, 90],
-            },
+            _("Inspection compliance"),
+            rows=rows,
+            english=english,
+            days=days,
+            start=start,
+            end=today,
+            chart=chart,
+            periods=[1, 7, 30, 90],
         )

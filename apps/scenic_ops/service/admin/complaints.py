@@ -6,15 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 from unfold.decorators import display
 
-from scenic_ops.core.admin_base import AuditedAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin
 from scenic_ops.service import complaints, selectors
 from scenic_ops.service.common import normalise_email, normalise_phone
 from scenic_ops.service.errors import ServiceError
@@ -237,21 +236,10 @@ class MessageTemplateAdmin(AuditedAdmin):
 
 
 @admin.register(ComplaintAnalytics)
-class ComplaintAnalyticsAdmin(ModelAdmin):
+class ComplaintAnalyticsAdmin(DeskPageAdmin):
     """Volume by category and zone, SLA compliance, ratings and repeat issues (last 30 days)."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def page_view(self, request):
         data = selectors.complaint_analytics()
         from scenic_ops.core.dashboard import Card
 
@@ -280,15 +268,10 @@ class ComplaintAnalyticsAdmin(ModelAdmin):
                 datasets=[{"name": _("Complaints"), "values": [r["n"] for r in data["by_zone"]]}],
             ),
         ]
-        return TemplateResponse(
+        return self.render_page(
             request,
             "service/admin/analytics.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Complaint analytics (last 30 days)"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                "data": data,
-                "cards": cards,
-            },
+            _("Complaint analytics (last 30 days)"),
+            data=data,
+            cards=cards,
         )

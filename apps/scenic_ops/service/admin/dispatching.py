@@ -8,14 +8,13 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from scenic_ops.core.admin_base import AuditedAdmin, ReadOnlyAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.service import dispatch, selectors
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import (
@@ -96,29 +95,13 @@ class DispatchOrderAdmin(WorkflowDocumentAdmin):
 
 
 @admin.register(DispatchBoard)
-class DispatchBoardAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return TemplateResponse(
+class DispatchBoardAdmin(DeskPageAdmin):
+    def page_view(self, request):
+        return self.render_page(
             request,
             "service/admin/board.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Dispatch board"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                **selectors.dispatch_board(),
-            },
+            _("Dispatch board"),
+            **selectors.dispatch_board(),
         )
 
 
@@ -226,28 +209,12 @@ class EnergyDayAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EnergyBoard)
-class EnergyBoardAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return TemplateResponse(
+class EnergyBoardAdmin(DeskPageAdmin):
+    def page_view(self, request):
+        return self.render_page(
             request,
             "service/admin/energy.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Energy use (last 30 days)"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                "series": selectors.energy_series(),
-                "materials": Material.objects.filter(active=True),
-            },
+            _("Energy use (last 30 days)"),
+            series=selectors.energy_series(),
+            materials=Material.objects.filter(active=True),
         )

@@ -10,15 +10,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import display
 
-from scenic_ops.core.admin_base import AuditedAdmin, ReadOnlyAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.core.models import Role, Zone
 from scenic_ops.service import incidents, selectors
 from scenic_ops.service.errors import ServiceError
@@ -177,17 +176,8 @@ class IncidentTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CommandPost)
-class CommandPostAdmin(ModelAdmin):
+class CommandPostAdmin(DeskPageAdmin):
     """The incident command page."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -198,29 +188,21 @@ class CommandPostAdmin(ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _context(self, request, **extra):
-        return {**self.admin_site.each_context(request), "subtitle": None, "opts": self.model._meta, **extra}
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def page_view(self, request):
         data = selectors.command_data()
         strings = {"drill": _("drill"), "open": _("Open")}
-        return TemplateResponse(
+        return self.render_page(
             request,
             "service/admin/command.html",
-            self._context(
-                request,
-                title=_("Incident command"),
-                incidents=data["incidents"],
-                map_json=json.dumps({**data["map"], "strings": strings}, ensure_ascii=False),
-                types=IncidentType.objects.filter(active=True),
-                zones=Zone.objects.filter(active=True),
-                levels=Level.choices,
-                can_raise=request.user.has_perm("service.add_incident"),
-                can_command=request.user.has_perm("service.command_incident"),
-                recent=Incident.objects.filter(state="closed").select_related("type").order_by("-closed_at")[:8],
-            ),
+            _("Incident command"),
+            incidents=data["incidents"],
+            map_json=json.dumps({**data["map"], "strings": strings}, ensure_ascii=False),
+            types=IncidentType.objects.filter(active=True),
+            zones=Zone.objects.filter(active=True),
+            levels=Level.choices,
+            can_raise=request.user.has_perm("service.add_incident"),
+            can_command=request.user.has_perm("service.command_incident"),
+            recent=Incident.objects.filter(state="closed").select_related("type").order_by("-closed_at")[:8],
         )
 
     def raise_view(self, request):
@@ -259,24 +241,21 @@ class CommandPostAdmin(ModelAdmin):
             task.mine = task.owner_role in mine or request.user.has_perm("service.command_incident")
         zones = selectors.command_data()["map"]["zones"]
         markers = [selectors.marker(incident, zones, link=False)]
-        return TemplateResponse(
+        return self.render_page(
             request,
             "service/admin/incident.html",
-            self._context(
-                request,
-                title=str(incident),
-                incident=incident,
-                tasks=tasks,
-                events=incident.events.select_related("by"),
-                notices=incident.notices.select_related("outbox"),
-                dispatches=incident.dispatch_orders.all(),
-                now=timezone.now(),
-                levels=Level.choices,
-                can_command=request.user.has_perm("service.command_incident"),
-                draft=incident.closing_report or incidents.draft_report(incident),
-                map_json=json.dumps(
-                    {"incidents": markers, "zones": zones, "strings": {"drill": _("drill")}}, ensure_ascii=False
-                ),
+            str(incident),
+            incident=incident,
+            tasks=tasks,
+            events=incident.events.select_related("by"),
+            notices=incident.notices.select_related("outbox"),
+            dispatches=incident.dispatch_orders.all(),
+            now=timezone.now(),
+            levels=Level.choices,
+            can_command=request.user.has_perm("service.command_incident"),
+            draft=incident.closing_report or incidents.draft_report(incident),
+            map_json=json.dumps(
+                {"incidents": markers, "zones": zones, "strings": {"drill": _("drill")}}, ensure_ascii=False
             ),
         )
 

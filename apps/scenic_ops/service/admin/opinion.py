@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -14,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from scenic_ops.core.admin_base import AuditedAdmin, ReadOnlyAdmin
+from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.core.dashboard import Card
 from scenic_ops.service import opinion, selectors
 from scenic_ops.service.models import ImportBatch, Mention, OpinionDashboard, ServiceAlert, SpikeRule
@@ -198,19 +196,8 @@ class ServiceAlertAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OpinionDashboard)
-class OpinionDashboardAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+class OpinionDashboardAdmin(DeskPageAdmin):
+    def page_view(self, request):
         data = selectors.opinion_analytics()
         cards = [
             Card(
@@ -239,15 +226,10 @@ class OpinionDashboardAdmin(ModelAdmin):
                 colors=["#f97316"],
             ),
         ]
-        return TemplateResponse(
+        return self.render_page(
             request,
             "service/admin/opinion.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Public opinion (last 30 days)"),
-                "subtitle": None,
-                "opts": self.model._meta,
-                "data": data,
-                "cards": cards,
-            },
+            _("Public opinion (last 30 days)"),
+            data=data,
+            cards=cards,
         )
