@@ -9,7 +9,7 @@ What it does:
 2. seeds one site: hourly entry slots with a huge capacity (one hot slot takes every
    booking: the same day, slot and product rows for every request), and a partner key;
 3. starts gunicorn exactly as the Procfile does (`scenic_ops.wsgi`, production settings,
-   DEBUG off, sync workers) on a free port;
+   DEBUG off, 3 gthread workers x 8 threads; `--worker-class sync` to compare) on a free port;
 4. for each client count, drives `wrk` (Debian package) with `bench/booking.lua`: every
    request is a distinct, pre-signed partner call `POST /api/v1/ticketing/partner/orders`
    creating a confirmed order with one real-name ticket (signature, nonce and rate limit,
@@ -44,9 +44,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 and 64 clients only, short runs")
     parser.add_argument("--duration", type=int, default=0, help="seconds per phase (default 10, quick 6)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 6)))
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (the Procfile's default is sync)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
+    parser.add_argument(
+        "--worker-class", default="gthread", choices=["gthread", "sync"], help="gthread as the Procfile, or sync"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=int(os.environ.get("WEB_THREADS", 8)), help="threads per worker (gthread)"
+    )
     parser.add_argument("--redis-db", type=int, default=14, help="Redis database number used by the benchmark")
     parser.add_argument("--clients", default="", help="comma-separated client counts (overrides the defaults)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="orders and tickets for the desk phase")
@@ -344,8 +348,8 @@ def main() -> int:
         time.sleep(1.0)  # let every worker finish booting before the clock starts
         print(
             f"# server: gunicorn {args.workers} {args.worker_class} workers"
-            + (f" × {args.threads} threads" if args.threads > 1 else "")
-            + " (the Procfile's command, no access log), DEBUG=False, "
+            + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+            + " (the Procfile's command unless overridden, no access log), DEBUG=False, "
             f"PyMySQL, MariaDB {harness.database_version()}, Redis; "
             f"{os.cpu_count()} CPUs shared with the load generator",
             flush=True,
