@@ -212,3 +212,29 @@ def test_booked_per_day_counts_live_admissions(tk):
     services.expire_order(cancelled.order_id, now=timezone.now() + dt.timedelta(minutes=30))
     assert selectors.booked_per_day(slot.date, slot.date) == {slot.date: 3}
     assert selectors.booked_per_day(slot.date + dt.timedelta(days=1), slot.date + dt.timedelta(days=2)) == {}
+
+
+def test_a_red_visitor_flow_level_stops_todays_sale_and_a_yellow_does_not(tk):
+    """Gates push the in-park count past the thresholds; the level it reaches decides the sale."""
+    from scenic_ops.core.models import SiteProfile
+    from scenic_ops.flow.services import evaluate, record_passages
+
+    SiteProfile.objects.update(max_instant_capacity=1000)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    first = slot_of(0, hour=9)
+    booked_at = timezone.make_aware(dt.datetime.combine(today, dt.time(0, 30)))
+
+    record_passages(None, entries=810, at=now - dt.timedelta(minutes=5), now=now)
+    evaluate(now=now)  # yellow (81 %)
+    booking = services.book(request(first, seq=1, confirm=True, channel="counter"), now=booked_at)
+    assert booking.status == "confirmed"
+
+    record_passages(None, entries=150, at=now - dt.timedelta(minutes=4), now=now)
+    evaluate(now=now)  # red (96 %): today's sale stops, on every channel
+    for channel in ("web", "counter", "staff"):
+        with pytest.raises(TicketingError) as err:
+            services.book(request(first, seq=2, channel=channel), now=booked_at)
+        assert err.value.code == "sales_halted"
+    tomorrow = services.book(request(slot_of(1), seq=3, confirm=True, channel="counter"))
+    assert tomorrow.status == "confirmed"  # other days still sell
