@@ -36,3 +36,27 @@ def test_placeholders_survive_translation(path):
         if entry.msgid_plural:
             continue
         assert sorted(pattern.findall(entry.msgid)) == sorted(pattern.findall(entry.msgstr)), entry.msgid
+
+
+def test_words_with_two_meanings_read_right_in_each_domain():
+    """One catalogue wins for a bare msgid across domains: words whose meaning differs carry a context."""
+    from django.utils import translation
+
+    from scenic_ops.access.models import Conflict
+    from scenic_ops.flow.models import Forecast
+    from scenic_ops.operations.models import Certificate
+    from scenic_ops.service.models import Complaint, Incident
+    from scenic_ops.ticketing.models import Payment, PriceCategory, Ticket
+
+    with translation.override("zh-hans"):
+        assert str(Ticket._meta.get_field("order").verbose_name) == "订单"
+        assert str(Payment.Status.PENDING.label) == "处理中"
+        assert str(PriceCategory._meta.get_field("document_label").verbose_name) == "证件"
+        assert str(Complaint._meta.get_field("category").verbose_name) == "类别"
+        assert str(Incident.State.CLOSED.label) == "已结束"
+        assert str(Conflict.Status.OPEN.label) == "待处理"
+        assert str(Forecast._meta.get_field("model").verbose_name) == "模型"
+        assert str(Certificate._meta.get_field("file").verbose_name) == "扫描件"
+    with translation.override("en"):
+        assert str(Ticket._meta.get_field("order").verbose_name) == "order"
+        assert str(Incident.State.CLOSED.label) == "Closed"

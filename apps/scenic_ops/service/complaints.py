@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from scenic_ops.core import audit, outbox, pii
 from scenic_ops.core.models import AuditEvent, User
@@ -52,7 +53,7 @@ def _category(value: Any) -> ComplaintCategory | None:
     if found is None and text.isdigit():
         found = ComplaintCategory.objects.filter(pk=int(text)).first()
     if found is None:
-        raise ServiceError(ServiceCode.INVALID_CHOICE, value=text[:40], field=_("category"))
+        raise ServiceError(ServiceCode.INVALID_CHOICE, value=text[:40], field=pgettext("complaint", "category"))
     return found
 
 

@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from scenic_ops.core.dashboard import Card, day_label, day_labels
 from scenic_ops.core.dbrouter import reporting_db
@@ -226,7 +227,7 @@ def energy_series(days: int = 30, now: dt.datetime | None = None) -> list[dict[s
             title=f"{entry['meter']} ({entry['meter'].unit})",
             chart_type="line",
             labels=[day_label(d) for d in labels],
-            datasets=[{"name": _("Used"), "values": values}, {"name": _("Usual"), "values": usual}],
+            datasets=[{"name": pgettext("materials", "Used"), "values": values}, {"name": _("Usual"), "values": usual}],
             colors=["#0f766e", "#94a3b8"],
         )
         out.append({"meter": entry["meter"], "card": card, "anomalies": anomalies})

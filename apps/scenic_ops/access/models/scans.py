@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scenic_ops.core.models import AuditedModel
 
@@ -180,7 +181,7 @@ class OfflineUpload(models.Model):
     batch = models.CharField(_("batch id"), max_length=64)
     received_at = models.DateTimeField(_("received"))
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    applied = models.PositiveIntegerField(_("applied"), default=0)
+    applied = models.PositiveIntegerField(pgettext_lazy("upload rows", "applied"), default=0)
     admitted = models.PositiveIntegerField(_("admissions"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates flagged"), default=0)
     rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
@@ -204,7 +205,7 @@ class Conflict(AuditedModel):
         INVALID = "invalid", _("Admitted offline, but not valid")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("conflict", "Open")
         CONFIRMED = "confirmed", _("Checked: a second person entered")
         DISMISSED = "dismissed", _("Checked: the same person (no action)")
 

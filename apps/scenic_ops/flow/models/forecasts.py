@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Forecast(models.Model):
@@ -13,7 +14,7 @@ class Forecast(models.Model):
     predicted = models.PositiveIntegerField(_("forecast visitors"))
     high = models.PositiveIntegerField(_("high (90th percentile)"))
     booked = models.PositiveIntegerField(_("booked when issued"), default=0)
-    model = models.CharField(_("model"), max_length=40)
+    model = models.CharField(pgettext_lazy("forecast", "model"), max_length=40)
     issued_at = models.DateTimeField(_("issued at"))
 
     class Meta:

@@ -6,7 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
@@ -166,7 +166,9 @@ class Certificate(AuditedModel):
     issued_by = models.CharField(_("inspection body"), max_length=100, blank=True)
     issued_on = models.DateField(_("date of issue"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), db_index=True)
-    file = models.FileField(_("scan"), upload_to=certificate_upload_to, blank=True, max_length=200)
+    file = models.FileField(
+        pgettext_lazy("document scan", "scan"), upload_to=certificate_upload_to, blank=True, max_length=200
+    )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.VALID, editable=False)
     asset_name = models.CharField(_("asset name"), max_length=120, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

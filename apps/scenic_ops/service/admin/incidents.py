@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import display
 
@@ -190,7 +190,7 @@ class CommandPostAdmin(DeskPageAdmin):
 
     def page_view(self, request):
         data = selectors.command_data()
-        strings = {"drill": _("drill"), "open": _("Open")}
+        strings = {"drill": _("drill"), "open": pgettext("incident", "Open")}
         return self.render_page(
             request,
             "service/admin/command.html",

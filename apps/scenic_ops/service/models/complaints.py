@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
@@ -75,7 +75,11 @@ class Complaint(AuditedModel):
         _("external reference"), max_length=60, blank=True, help_text=_("The 12345/12301 work-order number.")
     )
     category = models.ForeignKey(
-        ComplaintCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
+        ComplaintCategory,
+        verbose_name=pgettext_lazy("complaint", "category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     subject = models.CharField(_("subject"), max_length=SUBJECT_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX)
@@ -129,7 +133,7 @@ class Complaint(AuditedModel):
     rating_comment = models.CharField(_("rating comment"), max_length=300, blank=True, editable=False)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True, editable=False)
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0, editable=False)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(pgettext_lazy("time", "closed"), null=True, blank=True, editable=False)
     client_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,7 +162,7 @@ class ComplaintReply(models.Model):
     """What the visitor was told (each reply; a reopened complaint gets another)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="replies")
-    text = models.TextField(_("reply"))
+    text = models.TextField(pgettext_lazy("complaint", "reply"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -132,7 +132,7 @@ class Incident(AuditedModel):
     class State(models.TextChoices):
         OPEN = "open", pgettext_lazy("incident state", "Open")
         CONTAINED = "contained", _("Contained")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("incident", "Closed")
 
     class Source(models.TextChoices):
         STAFF = "staff", _("Staff")
@@ -182,7 +182,7 @@ class Incident(AuditedModel):
     raised_at = models.DateTimeField(_("raised"), db_index=True)
     repeats = models.PositiveIntegerField(_("raised again"), default=0, editable=False)
     contained_at = models.DateTimeField(_("contained"), null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(pgettext_lazy("time", "closed"), null=True, blank=True, editable=False)
     closing_report = models.TextField(_("closing report"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -218,7 +218,7 @@ class IncidentTask(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("time", "done"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     overdue_notified = models.BooleanField(default=False, editable=False)
 

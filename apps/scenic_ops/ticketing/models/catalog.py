@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
@@ -49,7 +49,9 @@ class PriceCategory(Localised, AuditedModel):
     needs_document = models.BooleanField(
         _("needs a document at the gate"), default=False, help_text=_("The gate shows 'check document'.")
     )
-    document_label = models.CharField(_("document"), max_length=40, blank=True, help_text=_("e.g. 学生证"))
+    document_label = models.CharField(
+        pgettext_lazy("ID document", "document"), max_length=40, blank=True, help_text=_("e.g. 学生证")
+    )
     document_label_en = models.CharField(_("document (English)"), max_length=60, blank=True)
     group_only = models.BooleanField(_("travel agency groups only"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -77,7 +78,7 @@ class Order(models.Model):
     )
 
     class Meta:
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("sales", "order")
         verbose_name_plural = _("orders")
         ordering = ["-id"]
         # external_id first: the same index finds an order by the partner's id in the desk search.
@@ -115,7 +116,9 @@ class Ticket(models.Model):
         TAIWAN_PASS = "tw", _("Mainland travel permit for Taiwan residents")
 
     code = models.CharField(_("ticket code"), max_length=16, unique=True)
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="tickets")
+    order = models.ForeignKey(
+        Order, verbose_name=pgettext_lazy("sales", "order"), on_delete=models.CASCADE, related_name="tickets"
+    )
     product = models.ForeignKey(
         "ticketing.Product", verbose_name=_("product"), on_delete=models.PROTECT, db_constraint=False
     )
@@ -202,11 +205,13 @@ class IdClaim(models.Model):
 
 class Payment(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("payment", "Pending")
         SUCCEEDED = "succeeded", _("Paid")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        Order, verbose_name=pgettext_lazy("sales", "order"), on_delete=models.PROTECT, related_name="payments"
+    )
     provider = models.CharField(_("provider"), max_length=16)
     method = models.CharField(_("method"), max_length=8, choices=Order.PaymentMethod.choices)
     reference = models.CharField(_("our reference"), max_length=32, unique=True)
@@ -258,7 +263,9 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("Refunded")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(
+        Order, verbose_name=pgettext_lazy("sales", "order"), on_delete=models.PROTECT, related_name="refunds"
+    )
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     method = models.CharField(_("refunded by"), max_length=8, choices=Order.PaymentMethod.choices, blank=True)
     amount = models.DecimalField(_("refund (CNY)"), max_digits=10, decimal_places=2)
