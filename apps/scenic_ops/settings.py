@@ -197,6 +197,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", _npm / "leaflet" / "dist"),
     ("vendor/htmx", _npm / "htmx.org" / "dist"),
     ("vendor/alpinejs", _npm / "alpinejs" / "dist"),
+    ("vendor/jsqr", _npm / "jsqr" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = SITE.folder / "files"

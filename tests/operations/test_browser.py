@@ -179,6 +179,26 @@ def test_the_service_worker_keeps_the_app_shell(round_, page, live_server):
     page.set_viewport_size(PHONE)
     crew_login(page, live_server, round_["inspector"])
     ready = page.evaluate(
-        "navigator.serviceWorker.ready.then(r => caches.open('crew-v1')).then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+        "navigator.serviceWorker.ready.then(r => caches.open('crew-v2')).then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     )
     assert "/crew/" in ready and any(p.endswith("operations/crew.js") for p in ready)
+    assert any(p.endswith("vendor/jsqr/jsQR.js") for p in ready)  # the QR decoder works offline too
+
+
+def test_a_photo_of_an_assets_printed_label_opens_the_asset(round_, page, live_server, tmp_path):
+    """The label the desk prints, photographed: decoded in the browser (jsQR where the browser has
+    no BarcodeDetector of its own, as in Safari, Firefox and desktop Chromium), then the asset opens."""
+    from scenic_ops.operations.models import Asset
+    from scenic_ops.operations.services import labels
+
+    gate = Asset.objects.get(code="gate-south-1")
+    photo = tmp_path / "label.png"
+    photo.write_bytes(labels.qr_png(f"{live_server.url}/crew/a/{gate.qr_token}"))
+    page.set_viewport_size(PHONE)
+    crew_login(page, live_server, round_["inspector"])
+    page.goto(f"{live_server.url}/crew/#scan")
+    page.wait_for_function("window.jsQR !== undefined")
+    page.evaluate("window.crewForceJsQr = true")
+    page.set_input_files("#scan-photo", str(photo))
+    page.wait_for_url(re.compile(rf"#asset/{gate.qr_token}$"))
+    expect(page.locator("#view h1")).to_have_text("南山门闸机1号")

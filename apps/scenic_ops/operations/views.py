@@ -22,7 +22,7 @@ from scenic_ops.operations.models import Asset
 
 LANGS = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 CREW_LOGIN = "/crew/login/"
-CACHE_VERSION = "crew-v1"
+CACHE_VERSION = "crew-v2"
 
 
 def _language(request) -> str | None:
@@ -171,6 +171,7 @@ def service_worker(request):
         "/crew/",
         static("operations/crew.js"),
         static("operations/crew.css"),
+        static("vendor/jsqr/jsQR.js"),
         "/crew/manifest.webmanifest",
     ]
     body = render(request, "operations/crew/sw.js", {"shell_json": json.dumps(shell), "version": CACHE_VERSION}).content

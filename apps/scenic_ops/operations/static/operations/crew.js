@@ -555,14 +555,32 @@
     });
     document.getElementById("scan-photo").addEventListener("change", function (event) {
       var file = event.target.files[0];
-      if (!file || !("BarcodeDetector" in window)) { flash(S.scan_failed, "error"); return; }
-      createImageBitmap(file).then(function (bitmap) {
-        return new window.BarcodeDetector({ formats: ["qr_code"] }).detect(bitmap);
-      }).then(function (codes) {
-        if (!codes.length) throw new Error("none");
-        location.hash = "#asset/" + encodeURIComponent(tokenOf(codes[0].rawValue));
+      if (!file) return;
+      createImageBitmap(file).then(decodeQr).then(function (text) {
+        location.hash = "#asset/" + encodeURIComponent(tokenOf(text));
       }).catch(function () { flash(S.scan_failed, "error"); });
     });
+  }
+
+  // The phone's own QR decoder where the browser has one (Chrome on Android); elsewhere (Safari,
+  // Firefox) jsQR, served with the app, reads the photo's pixels.
+  function decodeQr(bitmap) {
+    var viaJs = function () {
+      if (!window.jsQR) throw new Error("no decoder");
+      var scale = Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      var ctx = canvas.getContext("2d");
+      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      var found = window.jsQR(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+      if (!found) throw new Error("none");
+      return found.data;
+    };
+    if (!("BarcodeDetector" in window) || window.crewForceJsQr) return Promise.resolve().then(viaJs);
+    return new window.BarcodeDetector({ formats: ["qr_code"] }).detect(bitmap).then(function (codes) {
+      return codes.length ? codes[0].rawValue : viaJs();
+    }, viaJs);
   }
 
   function renderAsset(token) {
