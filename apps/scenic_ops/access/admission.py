@@ -348,17 +348,7 @@ def _admitted_in_one_trip(req: ScanRequest, lane: LaneInfo, claims: tokens.Claim
         return None
     live.changed()  # committed: bump the live figures (one Redis round trip)
     scan_id, _ticket_id, _partner_id, document, name = row[0].split("\x1f", 4)
-    return Answer(
-        True,
-        Reason.ADMITTED,
-        ticket_code=claims.code,
-        name=name,
-        category_id=category_id,
-        product_id=product_id,
-        check_document=document,
-        uses_left=0,
-        scan_id=int(scan_id),
-    )
+    return _first_entry(claims, scan_id, name, document, product_id, category_id)
 
 
 def _admitted_fast(cursor, req: ScanRequest, lane: LaneInfo, claims: tokens.Claims, product_id, category_id) -> Answer:
@@ -371,6 +361,11 @@ def _admitted_fast(cursor, req: ScanRequest, lane: LaneInfo, claims: tokens.Clai
     count(lane, IN, now, now=now)
     if partner_id != "0":
         gate_support.notify_used(int(ticket_id), at=now, gate=lane.gate_code, entry=1)
+    return _first_entry(claims, scan_id, name, document, product_id, category_id)
+
+
+def _first_entry(claims: tokens.Claims, scan_id: str, name: str, document: str, product_id, category_id) -> Answer:
+    """The answer to a single-use ticket's first entry, from the appended scan's RETURNING row."""
     return Answer(
         True,
         Reason.ADMITTED,
