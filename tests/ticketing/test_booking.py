@@ -210,7 +210,9 @@ def test_booked_per_day_counts_live_admissions(tk):
     services.book(request(slot, n=1, seq=5))  # held: still a place taken
     cancelled = services.book(request(slot, n=1, seq=9))
     services.expire_order(cancelled.order_id, now=timezone.now() + dt.timedelta(minutes=30))
-    assert selectors.booked_per_day(slot.date, slot.date) == {slot.date: 3}
+    services.book(request(slot, product="entry-cable", seq=11, confirm=True, channel="counter"))  # holds admission
+    services.book(request(slot, product="cable", seq=12, confirm=True, channel="counter"))  # no admission
+    assert selectors.booked_per_day(slot.date, slot.date) == {slot.date: 4}
     assert selectors.booked_per_day(slot.date + dt.timedelta(days=1), slot.date + dt.timedelta(days=2)) == {}
 
 

@@ -118,21 +118,26 @@ def sync_schedules() -> int:
     return len(_registry)
 
 
+def _missed_start(spec: JobSpec, schedule: JobSchedule, now: datetime) -> datetime | None:
+    """When `spec` should last have started, if it has been watched since then and no run started."""
+    expected = spec.previous_fire(now)
+    if expected - spec.grace <= schedule.first_seen_at:
+        return None
+    if JobRun.objects.filter(name=spec.name, started_at__gte=expected - spec.grace).exists():
+        return None
+    return expected
+
+
 def missed(*, now: datetime | None = None) -> list[str]:
     """Enabled timetable jobs whose last planned start passed with no run (no scheduler was running)."""
     now = now or timezone.now()
     schedules = {s.name: s for s in JobSchedule.objects.filter(enabled=True)}
-    names = []
-    for spec in _registry.values():
-        schedule = schedules.get(spec.name)
-        if schedule is None or not spec.cron:
-            continue  # interval jobs start within their interval anyway
-        expected = spec.previous_fire(now)
-        if expected < schedule.first_seen_at:
-            continue
-        if not JobRun.objects.filter(name=spec.name, started_at__gte=expected - spec.grace).exists():
-            names.append(spec.name)
-    return names
+    return [
+        spec.name
+        for spec in _registry.values()
+        # interval jobs start again within their interval anyway
+        if spec.cron and spec.name in schedules and _missed_start(spec, schedules[spec.name], now)
+    ]
 
 
 def catch_up(*, now: datetime | None = None) -> list[str]:
@@ -240,13 +245,11 @@ def problems(*, now: datetime | None = None) -> list[JobProblem]:
         schedule = schedules.get(spec.name)
         if schedule is None or not schedule.enabled:
             continue
-        expected = spec.previous_fire(now)
-        if expected - spec.grace > schedule.first_seen_at:
-            started = JobRun.objects.filter(name=spec.name, started_at__gte=expected - spec.grace).exists()
-            if not started:
-                found.append(
-                    JobProblem("late", spec.name, f"expected to start by {timezone.localtime(expected):%Y-%m-%d %H:%M}")
-                )
+        expected = _missed_start(spec, schedule, now)
+        if expected is not None:
+            found.append(
+                JobProblem("late", spec.name, f"expected to start by {timezone.localtime(expected):%Y-%m-%d %H:%M}")
+            )
         stuck = JobRun.objects.filter(
             name=spec.name, status=JobRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=spec.timeout + 60)
         ).first()

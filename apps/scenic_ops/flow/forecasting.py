@@ -23,6 +23,12 @@ import numpy as np
 HORIZON = 14
 LEVEL_FROM, LEVEL_TO = 42, 14  # the level feature averages days d-42 … d-15
 MIN_TRAINING_DAYS = 120
+
+
+class NotEnoughHistory(ValueError):
+    """The site has too few days of counts to fit or to backtest the model (a young site)."""
+
+
 FEATURES = [
     "weekday",
     "day_type",
@@ -190,7 +196,7 @@ class DailyModel:
     def fit(self, series: dict[dt.date, float], cal: HolidayCalendar, *, until: dt.date | None = None) -> DailyModel:
         days = sorted(d for d, v in series.items() if v is not None and (until is None or d <= until))
         if len(days) < MIN_TRAINING_DAYS:
-            raise ValueError(f"need {MIN_TRAINING_DAYS} days of history, have {len(days)}")
+            raise NotEnoughHistory(f"need {MIN_TRAINING_DAYS} days of history, have {len(days)}")
         known = {d: series[d] for d in days}
         x = features(days, known, cal)
         level = x[:, FEATURES.index("level")]
@@ -284,7 +290,7 @@ def backtest(
     weekly origins, the model refitted every `refit_every` days on data up to the origin only."""
     days = sorted(d for d, v in series.items() if v is not None)
     if len(days) < MIN_TRAINING_DAYS + 28:
-        raise ValueError(f"need {MIN_TRAINING_DAYS + 28} days of history, have {len(days)}")
+        raise NotEnoughHistory(f"need {MIN_TRAINING_DAYS + 28} days of history, have {len(days)}")
     last = days[-1]
     test_days = min(test_days, (last - days[0]).days - MIN_TRAINING_DAYS)
     first_origin = last - dt.timedelta(days=test_days)

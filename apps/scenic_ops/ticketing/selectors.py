@@ -153,16 +153,19 @@ def _availability(date, now, day, states, cat, halted=False) -> dict:
 
 
 def booked_per_day(start: dt.date, end: dt.date) -> dict[dt.date, int]:
-    """Admission tickets sold (held, valid or used) per visit day, `start` to `end` inclusive.
+    """Tickets that admit to the scenic area (admission, or a bundle holding it), sold — held, valid
+    or used — per visit day, `start` to `end` inclusive.
 
     Visitor flow's forecasts read this as the booked floor of each coming day.
     """
+    cat = catalog.get()
+    admitting = [p.id for p in cat.products.values() if any(part.kind == "admission" for part in cat.parts(p))]
     rows = (
         Ticket.objects.using(reporting_db())
         .filter(
             date__range=(start, end),
             status__in=(Ticket.Status.HELD, Ticket.Status.VALID, Ticket.Status.USED),
-            product__kind="admission",
+            product_id__in=admitting,
         )
         .values_list("date")
         .annotate(n=Count("id"))
