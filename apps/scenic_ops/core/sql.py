@@ -1,0 +1,37 @@
+"""The platform's raw SQL fragments, for other domains' one-round-trip blocks.
+
+A hot path that commits in one compound statement (the booking block) cannot call
+`audit.record` in the middle of it; it embeds this INSERT instead, so its audit row commits
+with its change — or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from scenic_ops.core.sqlvalues import columns, placeholders, values
+
+AUDIT_COLUMNS = (
+    "at",
+    "action",
+    "actor_id",
+    "actor_name",
+    "ip",
+    "content_type_id",
+    "object_repr",
+    "changes",
+    "message",
+)
+
+
+def audit_insert(row: dict[str, Any], *, object_id_sql: str) -> tuple[str, list[Any]]:
+    """(INSERT, params) of one audit event whose document id is an SQL expression (e.g. `@tk_order`)."""
+    row = {**row, "changes": json.dumps(row["changes"], cls=DjangoJSONEncoder, ensure_ascii=False)}
+    sql = (
+        f"INSERT INTO core_auditevent ({columns(AUDIT_COLUMNS)}, object_id) "
+        f"VALUES ({placeholders(len(AUDIT_COLUMNS))}, CAST({object_id_sql} AS CHAR))"
+    )
+    return sql, values(AUDIT_COLUMNS, row)
