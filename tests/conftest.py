@@ -31,12 +31,15 @@ def _clean_redis_and_caches():
     """Each test starts with an empty test Redis database and no in-process key cache."""
     import django_rq
 
-    from scenic_ops.core import apikeys
+    from scenic_ops.core import apikeys, versions
     from scenic_ops.flow import selectors as flow_selectors
+    from scenic_ops.ticketing import halts
 
     django_rq.get_connection("default").flushdb()
     apikeys._local.clear()
+    versions.forget_all()
     flow_selectors._local_halts.clear()
+    halts._local.clear()
     return
 
 

@@ -164,13 +164,13 @@ def test_offline_upload_with_garbage_rows_reports_each_and_applies_the_rest_once
 
 
 def test_an_upload_that_fails_midway_leaves_nothing_behind(site, monkeypatch):
-    from scenic_ops.access import admission, services
+    from scenic_ops.access import decision, services
     from scenic_ops.access.models import OfflineUpload, Scan
     from scenic_ops.ticketing.models import Ticket
 
     tickets = [site.book(hour=10) for _ in range(3)]
     info, _ = site.device("s-in-2")
-    real = admission.count
+    real = decision.count
     calls = {"n": 0}
 
     def failing(*args, **kwargs):
@@ -179,13 +179,13 @@ def test_an_upload_that_fails_midway_leaves_nothing_behind(site, monkeypatch):
             raise RuntimeError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(admission, "count", failing)
+    monkeypatch.setattr(decision, "count", failing)
     rows = [_row(f"r{i}", at(10, i), t.token) for i, t in enumerate(tickets)]
     with pytest.raises(RuntimeError):
         services.upload_offline(info, "b-9", rows, now=at(11))
     assert not Scan.objects.exists() and not OfflineUpload.objects.exists()
     assert not Ticket.objects.filter(used_count__gt=0).exists() and counts()["entries"] == 0
-    monkeypatch.setattr(admission, "count", real)
+    monkeypatch.setattr(decision, "count", real)
     assert services.upload_offline(info, "b-9", rows, now=at(11))["admitted"] == 3
 
 

@@ -93,14 +93,18 @@ def test_id_card_and_qr_of_the_same_ticket_at_once_admit_once(site):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_deadlock_victim_is_run_again_and_applied_once(site, monkeypatch):
-    """The slower transactional path (partner tickets, re-entries…): a victim is rolled back and run again."""
+    """The locked path (partner tickets, re-entries…): a victim is rolled back and run again."""
     from django.db import OperationalError
 
-    from scenic_ops.access import admission, services
+    from scenic_ops.access import decision, services
+    from scenic_ops.ticketing.api_auth import PartnerInfo
+    from scenic_ops.ticketing.partners import create_partner
 
-    ticket = site.book(hour=10)
+    creds = create_partner("ctrip", "携程")
+    partner = PartnerInfo(creds.partner.id, "ctrip", b"", True, True, frozenset())
+    ticket = site.book(hour=10, channel="partner", partner=partner.ref, external_id="EXT-1")
     info, _ = site.device("s-in-1")
-    real = admission.count
+    real = decision.count
     calls = {"n": 0}
 
     def once_a_victim(*args, **kwargs):
@@ -109,8 +113,7 @@ def test_a_deadlock_victim_is_run_again_and_applied_once(site, monkeypatch):
             raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(admission, "_admitted_in_one_trip", lambda *args, **kwargs: None)
-    monkeypatch.setattr(admission, "count", once_a_victim)
+    monkeypatch.setattr(decision, "count", once_a_victim)
     answer = services.scan(info, "qr", ticket.token, "in", now=at(10))
     assert answer.reason == "admitted" and calls["n"] == 2
     assert counts()["entries"] == 1
@@ -120,24 +123,24 @@ def test_a_deadlock_victim_is_run_again_and_applied_once(site, monkeypatch):
 def test_a_deadlock_inside_the_one_trip_admission_rolls_all_of_it_back(site, monkeypatch):
     """MariaDB fails the compound statement after the scan and the count were written, before
     COMMIT: nothing of it stays, and the retry admits once."""
-    from scenic_ops.access import admission, services
+    from scenic_ops.access import services, sql
     from scenic_ops.access.models import Scan
     from scenic_ops.ticketing.models import Ticket
 
     ticket = site.book(hour=10)
     info, _ = site.device("s-in-1")
-    real = admission._one_trip_sql
+    real = sql.first_entry_block
     calls = {"n": 0}
 
-    def victim_once(passage_sql):
+    def victim_once(*args):
         calls["n"] += 1
-        sql = real(passage_sql)
-        if calls["n"] == 1:
-            victim = "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found';"
-            return sql.replace("COMMIT;", victim, 1)
-        return sql
+        text, params = real(*args)
+        if calls["n"] == 1:  # the scan and the count are written; the server fails it before COMMIT
+            victim = "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found';\n"
+            text = text.replace("IF own THEN COMMIT;", victim + "IF own THEN COMMIT;", 1)
+        return text, params
 
-    monkeypatch.setattr(admission, "_one_trip_sql", victim_once)
+    monkeypatch.setattr(sql, "first_entry_block", victim_once)
     answer = services.scan(info, "qr", ticket.token, "in", now=at(10))
     assert answer.admit and answer.reason == "admitted" and calls["n"] == 2
     assert counts()["entries"] == 1

@@ -53,7 +53,6 @@ def test_rendered_literals_round_trip(db, text):
     )
 
 
-
 def test_conversions_between_columns_and_python():
     aware = dt.datetime(2026, 5, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert sqlvalues.utc_naive(aware) == dt.datetime(2026, 5, 1, 0, 30)

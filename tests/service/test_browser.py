@@ -85,13 +85,13 @@ def test_a_visitor_files_a_complaint_on_the_phone_and_later_sees_the_reply(servi
 def test_a_red_flow_level_opens_an_incident_with_tasks_for_the_right_roles_and_agency_notices(
     service_ready, crowded_site, page, live_server, make_user, desk_login, browser
 ):
-    from scenic_ops.service import incidents
+    from scenic_ops.flow.services.levels import announce_standing
 
     guard = make_user("security", display_name="王保安")
     make_user("engineer")
     manager = make_user("manager", display_name="李经理")
     go_red()
-    assert incidents.watch_flow()["red"] == 1  # the service_flow_watch job
+    assert announce_standing() == 1  # the minutely flow.levels_standing finds the same red episode
     incident = Incident.objects.get()
     assert incident.type.code == "over_capacity" and incident.source == "flow"
     agency_sms = OutboxMessage.objects.filter(

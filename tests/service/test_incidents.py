@@ -108,15 +108,30 @@ def test_a_webhook_agency_gets_a_signed_json_notice(service):
 
 
 def test_a_red_flow_level_opens_one_over_capacity_incident(service, crowded_site, make_user):
+    from scenic_ops.core import hooks
+    from scenic_ops.flow.services.levels import announce_standing
+
     change = go_red()
-    incident = Incident.objects.get()  # flow's own level-change hook opened it at once
-    result = incidents.watch_flow()
-    assert result["red"] == 1
+    incident = Incident.objects.get()  # the flow.level_changed hook opened it at once
+    assert announce_standing() == 1  # the minutely flow.levels_standing reports the same red episode
     assert incident.type.code == "over_capacity" and incident.source == "flow" and incident.level == 2
     assert incident.tasks.count() == 5 and incident.notices.count() == 3
-    # the job runs again, and flow's own hook reports the same change: still one incident
-    incidents.watch_flow()
-    assert incidents.on_flow_level_change(change).pk == incident.pk
+    # reported again, and the change delivered twice: still one incident
+    announce_standing()
+    again = hooks.emit(
+        "flow.level_changed",
+        change_id=change.pk,
+        zone_code=None,
+        zone_name="",
+        from_level="orange",
+        to_level="red",
+        at=change.at,
+        cause=change.cause,
+        count=change.count,
+        capacity=change.capacity,
+        now=change.at,
+    )
+    assert [i.pk for i in again if i is not None] == [incident.pk]
     assert Incident.objects.count() == 1 and Incident.objects.get().repeats == 3
 
 

@@ -1,7 +1,7 @@
 import pytest
 import redis
 
-from scenic_ops.ticketing import inventory
+from scenic_ops.ticketing import remaining
 from scenic_ops.ticketing.fastredis import FastScript
 
 
@@ -40,4 +40,4 @@ def test_sentinel_urls_fall_back_to_redis_py():
     calls = []
     run = FastScript("redis+sentinel://h:26379/master/0", "return 1", lambda **kw: calls.append(kw) or 1)
     assert run(keys=["k"], args=["a"]) == 1 and calls == [{"keys": ["k"], "args": ["a"]}]
-    assert inventory.redis_client() is not None
+    assert remaining.redis_client() is not None

@@ -108,16 +108,22 @@ def test_partner_refund_and_webhooks(client, partner):
     hooks = OutboxMessage.objects.filter(channel="webhook")
     assert [h.payload["event"] for h in hooks] == ["ticket.refunded"]
     assert hooks[0].payload["external_id"] == "EXT-1"
-    # The gates domain admits the other ticket: the partner hears of it.
-    other = data["tickets"][1]["code"]
-    Ticket.objects.filter(code=other).update(date=slot.date)
+    # A gate consumes the other ticket's use (through ticketing's gate door): the partner hears of it once.
+    from django.db import connection
     from django.utils import timezone
 
-    admitted = services.admit_ticket(other, now=timezone.make_aware(timezone.datetime.combine(slot.date, slot.start)))
-    assert admitted.admitted and admitted.reason == "admitted"
-    twice = services.admit_ticket(other, now=timezone.make_aware(timezone.datetime.combine(slot.date, slot.start)))
-    assert not twice.admitted and twice.reason == "used"
-    assert OutboxMessage.objects.filter(channel="webhook", payload__event="ticket.used").count() == 1
+    from scenic_ops.ticketing import gate
+
+    other = Ticket.objects.get(code=data["tickets"][1]["code"])
+    at = timezone.make_aware(timezone.datetime.combine(slot.date, slot.start))
+    with connection.cursor() as cur:
+        assert gate.consume_use(cur, day=slot.date, at=at, ticket_id=other.pk)
+        gate.notify_used(other.pk, at=at, gate="south", entry=1)
+        assert not gate.consume_use(cur, day=slot.date, at=at, ticket_id=other.pk)  # used: never twice
+    other.refresh_from_db()
+    assert other.status == "used" and other.used_count == 1
+    used = OutboxMessage.objects.get(channel="webhook", payload__event="ticket.used")
+    assert used.payload["ticket"] == other.code and used.payload["gate"] == "south"
 
 
 def test_rate_limit(client, tk):

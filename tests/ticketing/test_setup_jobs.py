@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from scenic_ops.core import scheduling
 from scenic_ops.core.services import site_profile
-from scenic_ops.ticketing import capacity, catalog, inventory, selectors, services
+from scenic_ops.ticketing import capacity, catalog, inventory, remaining, selectors, services
 from scenic_ops.ticketing.errors import TicketingError
 from scenic_ops.ticketing.models import Bucket, Order, PriceCategory, SaleDay
 from tests.ticketing.conftest import assert_consistent, request, slot_of
@@ -94,22 +94,18 @@ def test_the_view_never_shows_more_than_remains(tk, django_capture_on_commit_cal
     slot = slot_of()
     day = inventory.layout(slot.date)
     before = selectors.availability(slot.date)
-    remaining = next(s["remaining"] for s in before["slots"] if s["id"] == slot.id)
+    left = next(s["remaining"] for s in before["slots"] if s["id"] == slot.id)
     # A booking announces its places before its transaction: the view drops at once.
-    pending = inventory.pend(slot.date, [inventory.Take(slot_id_bucket(slot), 5), inventory.Take(day.day_bucket, 5)])
+    pending = remaining.pend(slot.date, [inventory.Take(slot_id_bucket(slot), 5), inventory.Take(day.day_bucket, 5)])
     during = selectors.availability(slot.date)
-    assert next(s["remaining"] for s in during["slots"] if s["id"] == slot.id) == remaining - 5
-    inventory.publish(None, pending=pending)  # rolled back: the places come back
-    assert next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == remaining
+    assert next(s["remaining"] for s in during["slots"] if s["id"] == slot.id) == left - 5
+    remaining.publish(None, pending=pending)  # rolled back: the places come back
+    assert next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == left
     with django_capture_on_commit_callbacks(execute=True):  # the test's transaction never commits
         services.book(request(slot, n=2, confirm=True, channel="counter"))
-    assert (
-        next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == remaining - 2
-    )
-    inventory.forget(slot.date)  # a cold view is rebuilt from MariaDB
-    assert (
-        next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == remaining - 2
-    )
+    assert next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == left - 2
+    remaining.forget(slot.date)  # a cold view is rebuilt from MariaDB
+    assert next(s["remaining"] for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id) == left - 2
     with django_capture_on_commit_callbacks(execute=True):
         capacity.set_slot_closed(slot, True)
     closed = next(s for s in selectors.availability(slot.date)["slots"] if s["id"] == slot.id)

@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scenic_ops.access import admission, config, offline, services
+from scenic_ops.access import answers, config, offline, services
 from scenic_ops.access.errors import AccessCode, AccessError
 from scenic_ops.core import apikeys, lean
 from scenic_ops.core.api import HasScope, error_body
@@ -128,7 +128,7 @@ KEY = OpenApiParameter(
 
 
 class ScanIn(serializers.Serializer):
-    type = serializers.ChoiceField(choices=admission.METHODS, default="qr", help_text="Credential type")
+    type = serializers.ChoiceField(choices=answers.METHODS, default="qr", help_text="Credential type")
     value = serializers.CharField(help_text="QR token, ID / social-security number, or face-match id")
     direction = serializers.ChoiceField(choices=["in", "out"], required=False, help_text="Needed on two-way lanes")
     clock = serializers.CharField(help_text="The gate's time: unix seconds or ms, or ISO 8601 with offset")

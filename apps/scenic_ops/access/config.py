@@ -1,9 +1,9 @@
 """Gate configuration as plain values, cached per process for the validation path.
 
 Devices, lanes, gates, admission rules, closed days and opening hours change a few times a
-day; every scan reads them. The snapshot is reloaded every `TTL` seconds (so a change made
-in the desk reaches every web process within that time), at once in the process that made
-the change (`forget()`), and when an unknown device key shows up (at most once a second).
+day; every scan reads them. A change made in the desk calls `forget()`: the process that made
+it reloads at once, every other process within a second (`core.versions`); so does a change of
+ticketing's catalogue or calendar. An unknown device key also reloads (at most once a second).
 Product and category names come from ticketing's own catalogue snapshot.
 """
 
@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from scenic_ops.core import versions
 from scenic_ops.ticketing import catalog
+from scenic_ops.ticketing import gate as ticket_gate
 
-TTL = 10.0
+TTL = 60.0  # a safety net: changes reach every process through `core.versions` within a second
+VERSION = "access:config"
 MISS_RELOAD = 1.0
 
 ADMISSION = "admission"
@@ -92,6 +95,7 @@ class Snapshot:
     closing: dt.time = dt.time(17, 30)
     expires: float = 0.0
     loaded: float = 0.0
+    version: tuple[int, ...] = ()
 
     def rule(self, product_id: int) -> Rule:
         return self.rules.get(product_id, DEFAULT_RULE)
@@ -106,21 +110,28 @@ _lock = threading.Lock()
 
 
 def forget() -> None:
+    """The gate configuration changed: reload here at once, in every process within a second."""
     global _snapshot
     with _lock:
         _snapshot = None
+    versions.bump(VERSION)
+
+
+def _version() -> tuple[int, ...]:
+    # Ours, and ticketing's catalogue and calendar (products accepted, closed days).
+    return (versions.current(VERSION), *ticket_gate.config_version())
 
 
 def get() -> Snapshot:
     snap = _snapshot
-    if snap is not None and snap.expires > time.monotonic():
+    if snap is not None and snap.expires > time.monotonic() and snap.version == _version():
         return snap
     return _reload()
 
 
 def _reload() -> Snapshot:
     global _snapshot
-    snap = _load()
+    snap = _load(_version())
     with _lock:
         _snapshot = snap
     return snap
@@ -134,21 +145,16 @@ def device_for_key(key_id: int) -> DeviceInfo | None:
     return found
 
 
-def _load() -> Snapshot:
+def _load(version: tuple[int, ...]) -> Snapshot:
     from scenic_ops.access.models import AdmissionRule, Gate, GateDevice, Lane
     from scenic_ops.core.services import site_profile
-    from scenic_ops.ticketing.models import Product, SaleDay
 
     now = time.monotonic()
-    snap = Snapshot(expires=now + TTL, loaded=now)
+    snap = Snapshot(expires=now + TTL, loaded=now, version=version)
     profile = site_profile()
     snap.opening, snap.closing = profile.opening_time, profile.closing_time
     today = timezone.localdate()
-    snap.closed_days = frozenset(
-        SaleDay.objects.filter(
-            closed=True, date__gte=today - dt.timedelta(days=2), date__lte=today + dt.timedelta(days=8)
-        ).values_list("date", flat=True)
-    )
+    snap.closed_days = frozenset(ticket_gate.closed_days(today - dt.timedelta(days=2), today + dt.timedelta(days=8)))
     for r in AdmissionRule.objects.all():
         snap.rules[r.product_id] = Rule(
             early=dt.timedelta(minutes=r.early_minutes),
@@ -157,8 +163,9 @@ def _load() -> Snapshot:
             reentry=r.reentry,
             reentry_times=r.reentry_times,
         )
-    product_zone = dict(Product.objects.values_list("id", "zone_id"))
-    admission = set(Product.objects.filter(kind=ADMISSION).values_list("id", flat=True))
+    products = catalog.get().products.values()
+    product_zone = {p.id: p.zone_id for p in products}
+    admission = {p.id for p in products if p.kind == ADMISSION}
     explicit: dict[int, set[int]] = {}
     for lane_id, product_id in Lane.products.through.objects.values_list("lane_id", "product_id"):
         explicit.setdefault(lane_id, set()).add(product_id)

@@ -11,16 +11,16 @@ device: we keep only the id its match returns, encrypted and as its own blind in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
 from scenic_ops.access.errors import AccessCode, AccessError
+from scenic_ops.access.windows import window_refusal
 from scenic_ops.core import pii
-from scenic_ops.ticketing import idcard
+from scenic_ops.ticketing import gate, idcard
 
-ID_KIND = "id"  # ticketing's blind-index kind for ID numbers (ticketing.selectors.tickets_for_id_number)
+ID_KIND = "id"  # ticketing's blind-index kind for ID numbers (what `ticketing.gate.candidates` looks up)
 
 
 def id_index(number: str) -> str:
@@ -56,63 +56,11 @@ def visitor_index(method: str, value: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Candidate:
-    id: int
-    code: str
-    product_id: int
-    category_id: int
-    status: str
-    used_count: int
-    uses_allowed: int
-    start: dt.time
-    end: dt.time
-    id_masked: str
-    id_index: str
-
-
-def tickets_of(index: str, day: dt.date) -> list[Candidate]:
-    """The visitor's tickets for the day that may still pass a gate (read-only, by blind index)."""
-    from scenic_ops.ticketing.models import Ticket
-
-    rows = (
-        Ticket.objects.filter(id_number_index=index, date=day, status__in=["valid", "used"])
-        .order_by("slot__start", "id")
-        .values_list(
-            "id",
-            "code",
-            "product_id",
-            "category_id",
-            "status",
-            "used_count",
-            "uses_allowed",
-            "slot__start",
-            "slot__end",
-            "id_number_masked",
-            "id_number_index",
-        )
-    )
-    return [Candidate(*r) for r in rows]
-
-
-def next_ticket_day(index: str, day: dt.date) -> dt.date | None:
-    from scenic_ops.ticketing.models import Ticket
-
-    return (
-        Ticket.objects.filter(id_number_index=index, date__gt=day, status="valid")
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
-    )
-
-
-def choose(fits: list[Candidate], snap, now: dt.datetime, direction: str) -> Candidate:
+def choose(fits: list[gate.Candidate], snap, now: dt.datetime, direction: str) -> gate.Candidate:
     """The ticket a person means at this lane: one with uses left whose window is open, earliest slot first."""
-    from scenic_ops.access.admission import window_refusal
-
     today = timezone.localdate(now)
 
-    def key(c: Candidate):
+    def key(c: gate.Candidate):
         if direction == "out":
             return (0 if c.used_count else 1, c.start)
         unused = c.status == "valid" and c.used_count < c.uses_allowed
@@ -185,23 +133,19 @@ def bind_for_visitor(
     now=None,
 ):
     """Bind to the visitor named by an ID number or one of their tickets (booking portal, desk)."""
-    from scenic_ops.ticketing.models import Ticket
-
     now = now or timezone.now()
     today = timezone.localdate(now)
-    qs = Ticket.objects.filter(status__in=["valid", "used"], date__gte=today)
     if ticket_code:
-        qs = qs.filter(code=ticket_code.strip())
+        found = gate.visitor(from_day=today, ticket_code=ticket_code)
     elif id_number:
         if not idcard.normalise(id_number):
             raise AccessError(AccessCode.INVALID_ID_NUMBER)
-        qs = qs.filter(id_number_index=id_index(id_number))
+        found = gate.visitor(from_day=today, id_index=id_index(id_number))
     else:
         raise AccessError(AccessCode.INVALID_REQUEST, reason="give id_number or ticket")
-    tickets = list(qs.order_by("-date").values_list("id_number_index", "id_number_masked", "date")[:1])
-    if not tickets:
+    if found is None:
         raise AccessError(AccessCode.NO_TICKET_FOR_VISITOR, status=404)
-    index, masked, last_day = tickets[0]
+    index, masked, last_day = found.id_index, found.id_masked, found.last_day
     return bind(
         kind,
         value,
@@ -216,7 +160,7 @@ def bind_for_visitor(
     )
 
 
-def bind_from_gate(req, ticket: Candidate) -> None:
+def bind_from_gate(req, ticket: gate.Candidate) -> None:
     """A visitor enrolled at the gate on first entry (ID card + face, with consent)."""
     spec = req.bind or {}
     bind(

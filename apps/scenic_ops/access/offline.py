@@ -33,11 +33,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scenic_ops.access import admission, config
+from scenic_ops.access import admission, config, decision, scanlog, sql
+from scenic_ops.access.answers import METHODS, QR, Answer, ScanRequest
 from scenic_ops.access.config import DeviceInfo
 from scenic_ops.access.errors import AccessCode, AccessError, Reason
 from scenic_ops.core import pii
-from scenic_ops.ticketing import catalog, idcard, tokens
+from scenic_ops.ticketing import catalog, gate, idcard, tokens
 
 FORMAT = "scenic-ops/whitelist/1"
 DOMAIN = b"SO-WL1."
@@ -181,54 +182,13 @@ def verify(document: dict, public_key_b64: str) -> dict:
 
 
 def _tickets(day: dt.date, products: set[int], with_ids: bool) -> list[dict]:
-    if not products:
-        return []
-    marks = ",".join(["%s"] * len(products))
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT t.id, t.code, t.status, t.product_id, t.category_id, t.uses_allowed, t.used_count, "
-            "t.name_masked, t.check_document, t.id_number_index, "
-            f"{'t.id_number_enc' if with_ids else 'NULL'}, s.start, s.end, t.created_at, o.confirmed_at, "
-            "r.created_at, t.first_used_at FROM ticketing_ticket t "
-            "JOIN ticketing_timeslot s ON s.id = t.slot_id JOIN ticketing_order o ON o.id = t.order_id "
-            "LEFT JOIN ticketing_refund r ON r.id = t.refund_id "
-            f"WHERE t.date = %s AND t.status IN ('valid', 'used', 'refunded', 'cancelled') AND t.product_id IN ({marks})",
-            [day, *sorted(products)],
-        )
-        out = []
-        for row in cur.fetchall():
-            (tid, code, status, pid, cid, allowed, used, name, document, index, enc, start, end, *stamps) = row
-            out.append(
-                {
-                    "id": tid,
-                    "code": code,
-                    "status": status,
-                    "product_id": pid,
-                    "category_id": cid,
-                    "uses_allowed": allowed,
-                    "used_count": used,
-                    "name": name,
-                    "document": document,
-                    "id_index": index,
-                    "id_enc": enc,
-                    "start": admission._as_time(start),
-                    "end": admission._as_time(end),
-                    "changed": max(_ms(s) for s in stamps),
-                }
-            )
-        return out
+    return [{**vars(t), "changed": _ms(t.changed)} for t in gate.whitelist(day, sorted(products), with_ids=with_ids)]
 
 
 def _last_scans(day: dt.date) -> dict[int, int]:
-    tz = timezone.get_current_timezone()
-    begin = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+    begin = timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT ticket_id, MAX(at) FROM access_scan WHERE at >= %s AND ticket_id IS NOT NULL "
-            "AND outcome IN ('admitted', 'readmitted', 'exited') GROUP BY ticket_id",
-            [admission.scanlog.utc_naive(begin)],
-        )
-        return {tid: _ms(at) for tid, at in cur.fetchall()}
+        return {tid: _ms(at) for tid, at in sql.last_scans_since(cur, begin).items()}
 
 
 def _bindings(indexes: set[str]) -> dict[str, list[tuple[str, str]]]:
@@ -290,7 +250,7 @@ def check_row(
     if direction not in ("in", "out") or (lane.direction != "both" and direction != lane.direction):
         return reject("invalid_direction", f"direction must be 'in' or 'out' and allowed on lane {lane.code}")
     method = row.get("type")
-    if method not in admission.METHODS:
+    if method not in METHODS:
         return reject("invalid_type", "type must be qr, id_card, ssc or face")
     value = row.get("value")
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= 512:
@@ -359,10 +319,10 @@ def upload(device: DeviceInfo, batch: str, rows: Any, *, now: dt.datetime | None
             results.append(_apply(cursor, device, lane, snap, row, record.id, now))
         for r in results:
             for lane_info, direction, at, key in r.pop("_passages", []):
-                admission.count(lane_info, direction, at, now=now, dedupe_key=key)
+                decision.count(lane_info, direction, at, now=now, dedupe_key=key)
         conflicts = [c for r in results for c in r.pop("_conflicts", [])]
         for kind, flagged, first, why in conflicts:
-            ticket_id = _ticket_of(cursor, flagged)
+            ticket_id = _ticket_of(flagged)
             Conflict.objects.create(
                 kind=kind, scan_id=flagged, first_scan_id=first, ticket_id=ticket_id, upload=record, reason=str(why)
             )
@@ -397,16 +357,16 @@ def admission_scans_for(device_id: int, ids: list[str]) -> list[str]:
     )
 
 
-def _ticket_of(cursor, scan_id: int | None) -> int | None:
+def _ticket_of(scan_id: int | None) -> int | None:
+    from scenic_ops.access.models import Scan
+
     if scan_id is None:
         return None
-    cursor.execute("SELECT ticket_id FROM access_scan WHERE id = %s", [scan_id])
-    found = cursor.fetchone()
-    return found[0] if found else None
+    return Scan.objects.filter(pk=scan_id).values_list("ticket_id", flat=True).first()
 
 
 def _apply(cursor, device: DeviceInfo, lane, snap, row: dict, upload_id: int, now: dt.datetime) -> dict:
-    req = admission.ScanRequest(
+    req = ScanRequest(
         device=device,
         method=row["type"],
         value=row["value"],
@@ -434,7 +394,7 @@ def _apply(cursor, device: DeviceInfo, lane, snap, row: dict, upload_id: int, no
     }
 
 
-def _outcome(answer: admission.Answer) -> str:
+def _outcome(answer: Answer) -> str:
     if answer.reason == Reason.DUPLICATE:
         return "duplicate"
     if answer.reason in (Reason.ADMITTED, Reason.READMITTED, Reason.EXITED):
@@ -442,46 +402,46 @@ def _outcome(answer: admission.Answer) -> str:
     return "flagged"
 
 
-def _resolve(req: admission.ScanRequest, lane, day: dt.date) -> tuple[str | None, int | None]:
+def _resolve(req: ScanRequest, lane, day: dt.date) -> tuple[str | None, int | None]:
     """The ticket an offline row names: by its token, or by the visitor behind a card or face."""
     from scenic_ops.access import credentials
 
-    if req.method == admission.QR:
+    if req.method == QR:
         claims, _bad = admission.read_token(req.value)
         return (claims.code, None) if claims else (None, None)
     index = credentials.visitor_index(req.method, req.value)
     if index is None:
         return None, None
     cat = catalog.get()
-    fits = [c for c in credentials.tickets_of(index, day) if lane.mode(cat.product(c.product_id))]
+    fits = [c for c in gate.candidates(index, day) if lane.mode(cat.product(c.product_id))]
     if not fits:
         return None, None
     return None, credentials.choose(fits, config.get(), req.at, req.direction).id
 
 
-def _admitted_offline(cursor, req, lane, snap, day: dt.date) -> admission.Answer:
+def _admitted_offline(cursor, req, lane, snap, day: dt.date) -> Answer:
     code, ticket_id = _resolve(req, lane, day)
     if code is None and ticket_id is None:
-        claims, bad = admission.read_token(req.value) if req.method == admission.QR else (None, None)
+        claims, bad = admission.read_token(req.value) if req.method == QR else (None, None)
         reason = bad or Reason.UNKNOWN
-        return admission._record(cursor, req, lane, None, reason)
-    return admission._decide(cursor, req, lane, snap, day, None, code=code, ticket_id=ticket_id)
+        return decision.record(cursor, req, lane, None, reason)
+    return decision.decide(cursor, req, lane, snap, day, None, code=code, ticket_id=ticket_id)
 
 
-def _log_refusal(cursor, req, lane, reason: str) -> admission.Answer:
+def _log_refusal(cursor, req, lane, reason: str) -> Answer:
     """A scan the gate refused itself: appended as it was, nothing consumed or counted."""
     code = ""
     product_id = category_id = None
-    if req.method == admission.QR:
+    if req.method == QR:
         claims, _bad = admission.read_token(req.value)
         if claims:
             code = claims.code
             cat = catalog.get()
             product, category = cat.product(claims.product), cat.category(claims.category)
             product_id, category_id = (product.id if product else None), (category.id if category else None)
-    scan_id = admission.scanlog.insert(
+    scan_id = scanlog.insert(
         cursor,
-        **admission.scanlog.origin(req, lane),
+        **scanlog.origin(req, lane),
         at=req.at,
         outcome="denied",
         reason=reason,
@@ -491,4 +451,4 @@ def _log_refusal(cursor, req, lane, reason: str) -> admission.Answer:
         offline=True,
         upload_id=req.upload_id,
     )
-    return admission.Answer(False, reason, ticket_code=code, scan_id=scan_id)
+    return Answer(False, reason, ticket_code=code, scan_id=scan_id)

@@ -20,41 +20,16 @@ import django_rq
 from django.conf import settings
 from django.db import connection
 
+from scenic_ops.access import sql
+from scenic_ops.ticketing import gate
+
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "at",
-    "received_at",
-    "device_id",
-    "lane_id",
-    "gate_id",
-    "direction",
-    "method",
-    "outcome",
-    "reason",
-    "ticket_id",
-    "ticket_code",
-    "product_id",
-    "category_id",
-    "channel",
-    "zone_key",
-    "counted",
-    "offline",
-    "upload_id",
-    "device_scan_id",
-    "log_key",
-    "detail",
-)
-_INSERT = f"INSERT INTO access_scan ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-_INSERT_IGNORE = _INSERT.replace("INSERT INTO", "INSERT IGNORE INTO", 1)
+COLUMNS = sql.SCAN_COLUMNS
 FLUSH_BATCH = 2000
 
 _client = None
 _keys: tuple[str, str] | None = None
-
-
-def utc_naive(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _redis():
@@ -71,23 +46,6 @@ def _names() -> tuple[str, str]:
         prefix = f"scenic:{settings.SITE_NAME}:{db}:access"
         _keys = (f"{prefix}:scanbuf", f"{prefix}:scanbuf:lock")
     return _keys
-
-
-def row(**values) -> list:
-    """A scan row in column order; datetimes are stored as UTC."""
-    out = []
-    for name in COLUMNS:
-        value = values.get(name)
-        if isinstance(value, dt.datetime):
-            value = utc_naive(value)
-        elif value is None and name in ("counted", "offline"):
-            value = 0
-        elif value is None and name == "zone_key":
-            value = 0
-        elif value is None and name in ("ticket_code", "channel", "detail"):
-            value = ""
-        out.append(value)
-    return out
 
 
 def origin(req, lane) -> dict:
@@ -107,17 +65,16 @@ def origin(req, lane) -> dict:
 
 def insert(cursor, **values) -> int:
     """Append one scan inside the caller's transaction; returns its id."""
-    cursor.execute(_INSERT, row(**values))
-    return cursor.lastrowid
+    return sql.insert_scan(cursor, sql.scan_row(**values))
 
 
 def buffer(**values) -> None:
     """Append a refusal decided without the database: through Redis, written by `flush()`."""
     values["log_key"] = uuid.uuid4().hex
-    data = row(**values)
-    for i, value in enumerate(data):
+    data = sql.scan_row(**values)
+    for name, value in data.items():
         if isinstance(value, dt.datetime):
-            data[i] = value.isoformat(timespec="microseconds")
+            data[name] = value.isoformat(timespec="microseconds")
     try:
         _redis().rpush(_names()[0], json.dumps(data, separators=(",", ":")))
     except Exception:  # noqa: BLE001 - Redis down: write it now rather than lose it
@@ -125,32 +82,24 @@ def buffer(**values) -> None:
         _write([data])
 
 
-def _decode(raw: bytes) -> list:
+def _decode(raw: bytes) -> dict:
     data = json.loads(raw)
-    for i, name in enumerate(COLUMNS):
-        if name in ("at", "received_at") and data[i]:
-            data[i] = dt.datetime.fromisoformat(data[i])
+    if isinstance(data, list):  # rows buffered before rows were kept by name
+        data = dict(zip(COLUMNS, data, strict=True))
+    for name in ("at", "received_at"):
+        if data.get(name):
+            data[name] = dt.datetime.fromisoformat(data[name])
     return data
 
 
-_CODE, _TICKET, _CHANNEL = COLUMNS.index("ticket_code"), COLUMNS.index("ticket_id"), COLUMNS.index("channel")
-
-
-def _write(rows: list[list]) -> None:
+def _write(rows: list[dict]) -> None:
+    # A verified code refused before the database: link the scan to its ticket now.
+    links = gate.link_codes([r["ticket_code"] for r in rows if r["ticket_code"] and r["ticket_id"] is None])
+    for r in rows:
+        if r["ticket_id"] is None and r["ticket_code"] in links:
+            r["ticket_id"], r["channel"] = links[r["ticket_code"]]
     with connection.cursor() as cur:
-        codes = sorted({r[_CODE] for r in rows if r[_CODE] and r[_TICKET] is None})
-        if codes:  # a verified code refused before the database: link the scan to its ticket now
-            marks = ",".join(["%s"] * len(codes))
-            cur.execute(
-                "SELECT t.code, t.id, o.channel FROM ticketing_ticket t JOIN ticketing_order o ON o.id = t.order_id "
-                f"WHERE t.code IN ({marks})",
-                codes,
-            )
-            found = {code: (tid, channel) for code, tid, channel in cur.fetchall()}
-            for r in rows:
-                if r[_CODE] in found and r[_TICKET] is None:
-                    r[_TICKET], r[_CHANNEL] = found[r[_CODE]]
-        cur.executemany(_INSERT_IGNORE, rows)
+        sql.insert_scans_ignoring_duplicates(cur, rows)
 
 
 def pending() -> int:

@@ -10,11 +10,12 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
-from scenic_ops.access import credentials, scanlog
+from scenic_ops.access import scanlog
 from scenic_ops.access.errors import reason_label
 from scenic_ops.access.models import Conflict, Gate, GateDevice, Lane, Presence, Scan, ScanCorrection
 from scenic_ops.core.dbrouter import reporting_db
 from scenic_ops.ticketing import catalog
+from scenic_ops.ticketing import selectors as ticketing_selectors
 
 ADMISSIONS = ("admitted", "readmitted")
 LAST_SCANS = 8
@@ -136,8 +137,6 @@ def _scan_row(scan: Scan, cat) -> dict[str, Any]:
 # --- reports ------------------------------------------------------------------------------------------
 def admissions(start: dt.date, end: dt.date) -> dict[str, Any]:
     """Admissions (first entries and re-entries) by hour, entrance, channel and category."""
-    from scenic_ops.ticketing.models import Channel
-
     begin, _ = day_bounds(start)
     _, finish = day_bounds(end)
     db = reporting_db()
@@ -152,7 +151,7 @@ def admissions(start: dt.date, end: dt.date) -> dict[str, Any]:
         (gates[gid].name if gid in gates else "—", n)
         for gid, n in base.values_list("gate_id").annotate(n=Count("id")).order_by("-n")
     ]
-    channels = dict(Channel.choices)
+    channels = ticketing_selectors.channel_labels()
     by_channel = [
         (str(channels.get(ch, ch or "—")), n)
         for ch, n in base.values_list("channel").annotate(n=Count("id")).order_by("-n")
@@ -207,21 +206,8 @@ def today_figures(now: dt.datetime | None = None) -> dict[str, Any]:
 
 # --- a ticket's history ----------------------------------------------------------------------------------
 def find_tickets(query: str, *, limit: int = 20) -> list:
-    """Tickets by code, by a scanned QR token, or by ID number (blind index: nothing decrypted)."""
-    from scenic_ops.access.admission import read_token
-    from scenic_ops.ticketing.models import Ticket
-
-    query = (query or "").strip()
-    if not query:
-        return []
-    qs = Ticket.objects.select_related("product", "category", "slot", "order").order_by("-date", "-id")
-    if query.startswith("SO1."):
-        claims, _bad = read_token(query)
-        return list(qs.filter(code=claims.code)[:1]) if claims else []
-    by_code = list(qs.filter(code=query.upper())[:1])
-    if by_code:
-        return by_code
-    return list(qs.filter(id_number_index=credentials.id_index(query))[:limit])
+    """Tickets by code, QR content or ID number (ticketing's search)."""
+    return ticketing_selectors.find_tickets(query, limit=limit)
 
 
 def ticket_history(ticket) -> dict[str, Any]:

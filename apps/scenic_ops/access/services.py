@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scenic_ops.access import admission, config, credentials, offline, scanlog
+from scenic_ops.access.answers import Answer, ScanRequest
 from scenic_ops.access.config import DeviceInfo
 from scenic_ops.access.errors import AccessCode, AccessError
 from scenic_ops.access.models import Conflict, Gate, GateDevice, Lane, Scan, ScanCorrection
@@ -34,13 +35,15 @@ RETRIED = (1213, 1205)  # deadlock victim, lock wait timeout: the transaction wa
 
 def retrying(func, *args, attempts: int = 3, **kwargs):
     """Run a transaction again when MariaDB chose it as a deadlock victim (nothing of it was applied)."""
-    from django.db import OperationalError
+    from django.db import OperationalError, connection
 
     for attempt in range(attempts):
         try:
             return func(*args, **kwargs)
         except OperationalError as exc:
-            if attempt == attempts - 1 or not exc.args or exc.args[0] not in RETRIED:
+            # Inside a caller's transaction the victim is the caller's whole transaction: theirs to retry.
+            retry = not connection.in_atomic_block and exc.args and exc.args[0] in RETRIED
+            if attempt == attempts - 1 or not retry:
                 raise
     raise AssertionError("unreachable")
 
@@ -68,10 +71,10 @@ def scan(
     now: dt.datetime | None = None,
     device_scan_id: str | None = None,
     bind: dict | None = None,
-) -> admission.Answer:
+) -> Answer:
     if bind is not None and (not isinstance(bind, dict) or bind.get("consent") is not True):
         raise AccessError(AccessCode.CONSENT_REQUIRED)
-    req = admission.ScanRequest(
+    req = ScanRequest(
         device=device,
         method=method,
         value=value,
@@ -173,7 +176,7 @@ def post_correction(
     now: dt.datetime | None = None,
 ) -> ScanCorrection:
     """Correct the counts with a reason (audited); the scan log itself is never edited."""
-    from scenic_ops.flow.services import counting
+    from scenic_ops.flow import services as flow
 
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -224,9 +227,7 @@ def post_correction(
                 raise AccessError(AccessCode.ALREADY_CORRECTED) from None
             raise
         if entries > 0 or exits > 0:
-            from scenic_ops.flow.services import record_passages
-
-            record_passages(
+            flow.record_passages(
                 zone_code,
                 entries=max(entries, 0),
                 exits=max(exits, 0),
@@ -236,11 +237,7 @@ def post_correction(
                 now=now,
             )
         else:
-            # Taking a passage back: flow's counters accept negative additions (its own corrections do the same).
-            counting.add_counts(gate.zone_key, at, entries, exits)
-            from scenic_ops.flow import live
-
-            live.changed()
+            flow.take_back_passages(zone_code, entries=-entries, exits=-exits, at=at)
     return correction
 
 

@@ -375,6 +375,7 @@ class ApiKeyAdmin(AuditedAdmin):
         if change:
             obj.scopes = form.cleaned_data["scopes_text"]
             obj.save()
+            apikeys.changed()
             return
         issued = apikeys.issue(
             obj.name,

@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from scenic_ops.core import versions
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
 from scenic_ops.core.models import ApiKey
 
-_CACHE_SECONDS = 5.0
-_local: dict[str, tuple[float, ApiKey | None]] = {}
+_CACHE_SECONDS = 60.0  # a safety net: a revocation reaches every process through `versions` at once
+VERSION = "core:apikeys"
+_local: dict[str, tuple[float, ApiKey | None, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def issue(
         rate_limit_per_minute=rate_limit_per_minute,
         expires_at=expires_at,
     )
+    versions.bump(VERSION)  # a process that saw the prefix as unknown a moment ago looks again
     return IssuedKey(key, secret)
 
 
@@ -63,15 +66,23 @@ def revoke(key: ApiKey, *, now=None) -> None:
     key.revoked_at = now or timezone.now()
     key.save(update_fields=["revoked_at"])
     _local.pop(key.prefix, None)
+    versions.bump(VERSION)
+
+
+def changed() -> None:
+    """A key's scopes or limits changed: every process reads it again within a second."""
+    _local.clear()
+    versions.bump(VERSION)
 
 
 def _lookup(prefix: str) -> ApiKey | None:
     hit = _local.get(prefix)
     mono = time.monotonic()
-    if hit and hit[0] > mono:
+    version = versions.current(VERSION)
+    if hit and hit[0] > mono and hit[2] == version:
         return hit[1]
     key = ApiKey.objects.filter(prefix=prefix).first()
-    _local[prefix] = (mono + _CACHE_SECONDS, key)
+    _local[prefix] = (mono + _CACHE_SECONDS, key, version)
     return key
 
 

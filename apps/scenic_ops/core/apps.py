@@ -15,3 +15,5 @@ class CoreConfig(AppConfig):
         # Each domain declares its scheduled jobs in jobs.py and its desk cards in dashboard.py.
         autodiscover_modules("jobs")
         autodiscover_modules("dashboard")
+        # Cross-domain reactions: each domain's hooks.py defines the hooks it emits and its listeners.
+        autodiscover_modules("hooks")

@@ -17,6 +17,19 @@ def flow_levels_task(now):
     return f"changes={len(evaluate(now=now))}"
 
 
+@scheduled(
+    "flow_levels_standing",
+    interval=60,
+    timeout=60,
+    queue="high",
+    description="Tell other domains which warning levels stand at orange or red",
+)
+def flow_levels_standing_task(now):
+    from scenic_ops.flow.services.levels import announce_standing
+
+    return f"standing={announce_standing(now=now)}"
+
+
 @scheduled("flow_forecast", cron="7 * * * *", timeout=600, queue="low", description="Forecast visitors for 14 days")
 def flow_forecast_task(now, run=None):
     from scenic_ops.flow.services.forecasts import issue

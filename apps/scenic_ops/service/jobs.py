@@ -9,14 +9,6 @@ from django.utils import timezone
 from scenic_ops.core.scheduling import scheduled
 
 
-@scheduled("service_flow_watch", interval=60, description="Open an incident for each red visitor-flow level")
-def flow_watch_task(now: dt.datetime | None = None) -> str:
-    from scenic_ops.service import incidents
-
-    result = incidents.watch_flow(now=now)
-    return f"{result['red']} red levels, {result['shuttle_requests']} shuttle requests"
-
-
 @scheduled("service_opinion_spikes", cron="*/5 * * * *", description="Negative public-opinion spike rules")
 def opinion_spikes_task(now: dt.datetime | None = None) -> str:
     from scenic_ops.service import opinion

@@ -26,7 +26,7 @@ from scenic_ops.core import lean
 from scenic_ops.core.api import HasScope, error_body, exception_handler
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
 from scenic_ops.core.idempotency import idempotent
-from scenic_ops.ticketing import catalog, inventory, selectors, services, tokens
+from scenic_ops.ticketing import catalog, remaining, selectors, services, tokens
 from scenic_ops.ticketing.api_auth import PartnerAuthentication, refusal, verify_request
 from scenic_ops.ticketing.booking import GuardRefused
 from scenic_ops.ticketing.errors import Code, TicketingError
@@ -527,7 +527,7 @@ class OrdersView(PartnerView):
         except GuardRefused as exc:
             raise refusal(exc.outcome) from None
         except TicketingError:
-            if guard is not None and inventory.check(guard) in ("replayed", "rate_limited"):
+            if guard is not None and remaining.check(guard) in ("replayed", "rate_limited"):
                 raise refusal(guard.outcome) from None
             raise
         return Response(booking_json(booking), status=200 if booking.replayed else 201)
@@ -574,7 +574,7 @@ def partner_orders(request):
         except GuardRefused as exc:
             raise refusal(exc.outcome) from None
         except TicketingError:
-            if inventory.check(guard) in ("replayed", "rate_limited"):
+            if remaining.check(guard) in ("replayed", "rate_limited"):
                 raise refusal(guard.outcome) from None
             raise
     except Exception as exc:  # noqa: BLE001 - mapped exactly as the DRF views map them

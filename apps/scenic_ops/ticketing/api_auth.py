@@ -9,7 +9,7 @@ A partner sends, on every call::
 
 The signing secret is shown once when the partner is created (stored encrypted). The nonce
 check and the per-partner rate limit share one Redis round trip; for a booking, the same
-round trip also announces the places about to be taken (see `inventory.Guard`).
+round trip also announces the places about to be taken (see `remaining.Guard`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from scenic_ops.core import apikeys, pii
+from scenic_ops.core import apikeys, pii, versions
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
-from scenic_ops.ticketing import inventory
+from scenic_ops.ticketing import remaining
 from scenic_ops.ticketing.booking import PartnerRef
 from scenic_ops.ticketing.errors import Code, TicketingError
 
 CLOCK_SKEW = 300
 NONCE_TTL = 600
-PARTNER_TTL = 10.0
+PARTNER_TTL = 60.0  # a safety net: a change reaches every process through `core.versions` within a second
+PARTNER_VERSION = "ticketing:partners"
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,25 @@ class PartnerInfo:
         return PartnerRef(self.id, self.code, self.prepaid, self.products)
 
 
-_partners: dict[int, tuple[float, PartnerInfo | None]] = {}
+_partners: dict[int, tuple[float, PartnerInfo | None, int]] = {}
 _lock = threading.Lock()
 
 
 def forget(key_id: int | None = None) -> None:
+    """A partner changed (secret, products, active): every process reads it again within a second."""
     with _lock:
         if key_id is None:
             _partners.clear()
         else:
             _partners.pop(key_id, None)
+    versions.bump(PARTNER_VERSION)
 
 
 def partner_for_key(key_id: int) -> PartnerInfo | None:
     hit = _partners.get(key_id)
     now = time.monotonic()
-    if hit and hit[0] > now:
+    version = versions.current(PARTNER_VERSION)
+    if hit and hit[0] > now and hit[2] == version:
         return hit[1]
     from scenic_ops.ticketing.models import Partner
 
@@ -79,7 +83,7 @@ def partner_for_key(key_id: int) -> PartnerInfo | None:
             frozenset(partner.products.values_list("id", flat=True)),
         )
     with _lock:
-        _partners[key_id] = (now + PARTNER_TTL, info)
+        _partners[key_id] = (now + PARTNER_TTL, info, version)
     return info
 
 
@@ -90,9 +94,9 @@ def signature(secret: bytes | str, timestamp: str, nonce: str, method: str, path
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def guard_for(key, partner: PartnerInfo, nonce: str) -> inventory.Guard:
+def guard_for(key, partner: PartnerInfo, nonce: str) -> remaining.Guard:
     prefix = f"scenic:{settings.SITE_NAME}:tk"
-    return inventory.Guard(
+    return remaining.Guard(
         nonce_key=f"{prefix}:nonce:{partner.id}:{nonce}",
         nonce_ttl=NONCE_TTL,
         rate_key=f"{prefix}:rate:{partner.id}:{int(time.time() // 60)}" if key.rate_limit_per_minute else "",
@@ -140,7 +144,7 @@ def verify_request(request, *, defer_guard: bool = False):
     if not hmac.compare_digest(expected, given.strip().lower()):
         raise TicketingError(Code.BAD_SIGNATURE)
     guard = guard_for(key, partner, nonce)
-    if not defer_guard and inventory.check(guard) in ("replayed", "rate_limited"):
+    if not defer_guard and remaining.check(guard) in ("replayed", "rate_limited"):
         raise refusal(guard.outcome)
     return key, partner, guard
 

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from scenic_ops.core.services import site_profile
-from scenic_ops.ticketing import inventory
+from scenic_ops.ticketing import inventory, remaining
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Bucket, Product, SaleDay, SlotTemplate, TimeSlot
 
@@ -175,7 +175,7 @@ def change_bucket(bucket: Bucket, *, capacity: int | None = None, closed: bool |
     if capacity < 0:
         raise TicketingError(Code.CAPACITY_BELOW_SOLD, sold=bucket.used + bucket.reserved)
     shrink = BIG if closed and not bucket.closed else max(0, bucket.capacity - capacity)
-    pending = inventory.pend(bucket.date, [inventory.Take(bucket.pk, shrink)]) if shrink else None
+    pending = remaining.pend(bucket.date, [inventory.Take(bucket.pk, shrink)]) if shrink else None
     try:
         with transaction.atomic():
             locked = Bucket.objects.select_for_update().get(pk=bucket.pk)
@@ -186,9 +186,9 @@ def change_bucket(bucket: Bucket, *, capacity: int | None = None, closed: bool |
                 capacity = floor
             Bucket.objects.filter(pk=bucket.pk).update(capacity=capacity, closed=closed, seq=F("seq") + 1)
     except BaseException:
-        inventory.publish(None, pending=pending)
+        remaining.publish(None, pending=pending)
         raise
-    transaction.on_commit(lambda: inventory.publish([bucket.pk], pending=pending))
+    transaction.on_commit(lambda: remaining.publish([bucket.pk], pending=pending))
     bucket.refresh_from_db()
     return bucket
 
@@ -221,14 +221,11 @@ def create_allotment(slot: TimeSlot, channel: str, size: int, *, release_at: dt.
     if len(parents) != 2:
         raise TicketingError(Code.PRODUCT_NOT_IN_SLOT)
     takes = [inventory.Take(p.pk, 0, size) for p in parents]
-    pending = inventory.pend(slot.date, takes)
+    pending = remaining.pend(slot.date, takes)
     try:
         with transaction.atomic():
-            from django.db import connection
-
-            with connection.cursor() as cur:
-                if not inventory.take(cur, takes):
-                    raise inventory.diagnose(cur, [p.pk for p in parents])
+            if not inventory.take(takes):
+                raise inventory.diagnose([p.pk for p in parents])  # rolls back the savepoint
             bucket = Bucket.objects.create(
                 key=f"a:{slot.id}:{channel}",
                 kind=Bucket.Kind.ALLOTMENT,
@@ -239,46 +236,32 @@ def create_allotment(slot: TimeSlot, channel: str, size: int, *, release_at: dt.
                 release_at=release_at or slot.starts_at - dt.timedelta(hours=2),
             )
     except BaseException:
-        inventory.publish(None, pending=pending)
+        remaining.publish(None, pending=pending)
         raise
     ids = [p.pk for p in parents] + [bucket.pk]
-    transaction.on_commit(lambda: inventory.publish(ids, pending=pending))
+    transaction.on_commit(lambda: remaining.publish(ids, pending=pending))
     transaction.on_commit(lambda: inventory.invalidate_layout(slot.date))
     return bucket
 
 
 def release_allotment(bucket: Bucket) -> int:
     """At the cut-off: unused places of the allotment go back to everyone. Returns how many."""
-    from django.db import connection
-
-    with transaction.atomic(), connection.cursor() as cur:
-        ids = [bucket.pk] + list(
+    with transaction.atomic():
+        parents = list(
             Bucket.objects.filter(
                 Q(slot_id=bucket.slot_id, kind=Bucket.Kind.SLOT) | Q(date=bucket.date, kind=Bucket.Kind.DAY)
             ).values_list("pk", flat=True)
         )
-        marks = ",".join(["%s"] * len(ids))
-        cur.execute(
-            f"SELECT id, kind, capacity, used, released FROM ticketing_bucket WHERE id IN ({marks}) "
-            "ORDER BY id FOR UPDATE",
-            sorted(ids),
-        )
-        rows = {r[0]: r for r in cur.fetchall()}
-        _id, _kind, capacity, used, released = rows[bucket.pk]
-        if released:
+        ids = sorted([bucket.pk, *parents])
+        locked = {b.pk: b for b in Bucket.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        own = locked[bucket.pk]
+        if own.released:
             return 0
-        free = capacity - used
-        cur.execute(
-            "UPDATE ticketing_bucket SET capacity = used, released = 1, seq = seq + 1 WHERE id = %s", [bucket.pk]
-        )
-        parents = [i for i in ids if i != bucket.pk]
+        free = own.capacity - own.used
+        Bucket.objects.filter(pk=bucket.pk).update(capacity=F("used"), released=True, seq=F("seq") + 1)
         if free and parents:
-            marks = ",".join(["%s"] * len(parents))
-            cur.execute(
-                f"UPDATE ticketing_bucket SET reserved = reserved - %s, seq = seq + 1 WHERE id IN ({marks})",
-                [free, *parents],
-            )
-        transaction.on_commit(lambda: inventory.publish(ids))
+            Bucket.objects.filter(pk__in=parents).update(reserved=F("reserved") - free, seq=F("seq") + 1)
+        transaction.on_commit(lambda: remaining.publish(ids))
     return free
 
 

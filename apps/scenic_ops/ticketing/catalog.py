@@ -1,8 +1,9 @@
 """The catalogue as plain values, cached per process for the hot paths.
 
 Products, price categories, prices and bundle components change a few times a day; a
-booking reads them on every request. The snapshot is reloaded every `TTL` seconds, and at
-once in the process that changed something (`invalidate()`, called by the desk). Nothing
+booking reads them on every request. A change in the desk calls `invalidate()`: this process
+reloads at once, every other process within a second (`core.versions`); `TTL` is only the
+safety net for a Redis outage. Nothing
 here decides whether a place is free: that is the buckets' job, always in MariaDB.
 """
 
@@ -16,9 +17,10 @@ from decimal import Decimal
 
 from django.utils.translation import get_language
 
-from scenic_ops.core import calendar
+from scenic_ops.core import calendar, versions
 
-TTL = 10.0
+TTL = 60.0
+VERSION = "ticketing:catalog"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ProductInfo:
     active: bool
     sort_order: int
     components: tuple[int, ...] = ()
+    zone_id: int | None = None  # the key spot the product belongs to (its internal gates admit it)
 
     @property
     def label(self) -> str:
@@ -94,6 +97,7 @@ class Catalog:
     category_by_code: dict[str, CategoryInfo] = field(default_factory=dict)
     prices: dict[tuple[int, int, str], Decimal] = field(default_factory=dict)
     loaded: float = 0.0
+    version: int = 0
 
     def product(self, key: int | str) -> ProductInfo | None:
         return self.products.get(key) if isinstance(key, int) else self.by_code.get(key)
@@ -122,26 +126,29 @@ _lock = threading.Lock()
 
 
 def invalidate() -> None:
+    """The catalogue changed: reload here at once, in every process within a second of the commit."""
     global _snapshot
     with _lock:
         _snapshot = None
+    versions.bump(VERSION)
 
 
 def get() -> Catalog:
     global _snapshot
     snap = _snapshot
-    if snap is not None and snap.loaded > time.monotonic():
+    version = versions.current(VERSION)
+    if snap is not None and snap.loaded > time.monotonic() and snap.version == version:
         return snap
-    snap = _load()
+    snap = _load(version)
     with _lock:
         _snapshot = snap
     return snap
 
 
-def _load() -> Catalog:
+def _load(version: int) -> Catalog:
     from scenic_ops.ticketing.models import BundleItem, Price, PriceCategory, Product
 
-    cat = Catalog(loaded=time.monotonic() + TTL)
+    cat = Catalog(loaded=time.monotonic() + TTL, version=version)
     components: dict[int, list[int]] = {}
     for bundle_id, component_id in BundleItem.objects.values_list("bundle_id", "component_id"):
         components.setdefault(bundle_id, []).append(component_id)
@@ -165,6 +172,7 @@ def _load() -> Catalog:
             active=p.active,
             sort_order=p.sort_order,
             components=tuple(sorted(components.get(p.id, ()))),
+            zone_id=p.zone_id,
         )
         cat.products[p.id] = info
         cat.by_code[p.code] = info

@@ -11,9 +11,9 @@ from openpyxl import Workbook, load_workbook
 
 from scenic_ops.core import pii
 from scenic_ops.ticketing import catalog, idcard
-from scenic_ops.ticketing.booking import PHONE
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import IdClaim
+from scenic_ops.ticketing.validation import PHONE
 
 MAX_ROWS = 300
 HEADERS = {

@@ -1,9 +1,10 @@
-"""What happens to an order after booking: confirm, expire, cancel, refund, admit.
+"""What happens to an order after booking: confirm, expire, cancel, refund.
 
 Every transition is a conditional UPDATE on the current state (`… WHERE status = 'held'`),
 so when two things race — a payment notification and the expiry job, two refunds of the
-same ticket, two gates — exactly one wins, and seats go back to the buckets exactly once,
-by the winner, in the same transaction.
+same ticket — exactly one wins, and seats go back to the buckets exactly once, by the
+winner, in the same transaction. These are the slow paths: plain ORM, `F()` expressions and
+conditional `.update()`s. Each transition leaves an audit row on the order and on each ticket.
 """
 
 from __future__ import annotations
@@ -13,92 +14,95 @@ import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from scenic_ops.core import audit, outbox, pii
+from scenic_ops.core import audit
 from scenic_ops.core.models import AuditEvent
-from scenic_ops.ticketing import inventory
-from scenic_ops.ticketing.booking import claim_refused, utc_naive
+from scenic_ops.ticketing import inventory, remaining, webhooks
 from scenic_ops.ticketing.errors import Code, TicketingError
-from scenic_ops.ticketing.models import Order, Partner, Refund, Ticket
+from scenic_ops.ticketing.models import IdClaim, Order, Refund, Ticket
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
+CLAIM_CHECK = "tk_idclaim_limit"
 
 
-def _release(cur, ticket_ids: list[int]) -> list[int]:
-    """Give back the buckets and per-ID claims of these tickets (already moved out of their state)."""
-    if not ticket_ids:
-        return []
-    marks = ",".join(["%s"] * len(ticket_ids))
-    cur.execute(
-        f"SELECT takes, id_number_index, date, claim_scope FROM ticketing_ticket WHERE id IN ({marks})", ticket_ids
-    )
+def claim_refused(exc: DatabaseError) -> bool:
+    """The per-ID CHECK refused a claim (any other CHECK failure is a bug and propagates)."""
+    return bool(exc.args) and exc.args[0] == 4025 and CLAIM_CHECK in str(exc)
+
+
+def _places(ticket_ids: list[int]) -> tuple[list[inventory.Take], dict[tuple[str, dt.date, str], int]]:
+    """The takes and per-ID claims these tickets hold."""
     takes: list[inventory.Take] = []
     claims: dict[tuple[str, dt.date, str], int] = {}
-    for text, id_index, date, scopes in cur.fetchall():
+    rows = Ticket.objects.filter(pk__in=ticket_ids).values_list("takes", "id_number_index", "date", "claim_scope")
+    for text, id_index, date, scopes in rows:
         takes.extend(inventory.decode(text))
         for scope in filter(None, scopes.split(",")):
             claims[(id_index, date, scope)] = claims.get((id_index, date, scope), 0) + 1
+    return takes, claims
+
+
+def _release(ticket_ids: list[int]) -> list[int]:
+    """Give back the buckets and per-ID claims of these tickets (already moved out of their state)."""
+    if not ticket_ids:
+        return []
+    takes, claims = _places(ticket_ids)
     for (id_index, date, scope), n in sorted(claims.items()):
-        cur.execute(
-            "UPDATE ticketing_idclaim SET count = count - %s WHERE id_index = %s AND date = %s AND scope = %s "
-            "AND count >= %s",
-            [n, id_index, date, scope, n],
-        )
-    inventory.give_back(cur, takes)
+        IdClaim.objects.filter(id_index=id_index, date=date, scope=scope, count__gte=n).update(count=F("count") - n)
+    inventory.give_back(takes)
     return sorted({t.bucket for t in takes})
 
 
-def _retake(cur, ticket_ids: list[int]) -> list[int] | None:
+class _Refused(Exception):
+    """Rolls back a revival's savepoint."""
+
+
+def _retake(ticket_ids: list[int]) -> list[int] | None:
     """Take these tickets' places and claims again (a late payment revives an expired order).
 
-    Revived tickets take public places (an allotment they came from may be gone); their
-    stored takes are rewritten so that a later refund returns exactly what was taken now.
+    Revived tickets take public places (an allotment they came from may be gone); their stored
+    takes are rewritten so that a later refund returns exactly what was taken now. None: the
+    places are gone (nothing was changed).
     """
-    marks = ",".join(["%s"] * len(ticket_ids))
-    cur.execute(
-        f"SELECT id, takes, id_number_index, date, claim_scope FROM ticketing_ticket WHERE id IN ({marks})",
-        ticket_ids,
-    )
+    rows = list(Ticket.objects.filter(pk__in=ticket_ids).values_list("id", "takes", "date"))
     takes: list[inventory.Take] = []
-    rewritten: list[tuple[str, int]] = []
-    claims: dict[tuple[str, dt.date, str], int] = {}
-    for tid, text, id_index, date, scopes in cur.fetchall():
+    rewritten: dict[int, str] = {}
+    for tid, text, _date in rows:
         mine = [inventory.Take(t.bucket, t.used) for t in inventory.decode(text) if not t.allotment]
         takes.extend(mine)
-        rewritten.append((inventory.encode(mine), tid))
-        for scope in filter(None, scopes.split(",")):
-            claims[(id_index, date, scope)] = claims.get((id_index, date, scope), 0) + 1
-    date = next(iter(claims))[1] if claims else None
-    if date is None:
-        cur.execute("SELECT date FROM ticketing_ticket WHERE id = %s", [ticket_ids[0]])
-        date = cur.fetchone()[0]
-    pending = inventory.pend(date, takes)  # the view must not show these places while they are retaken
-    for (id_index, day, scope), n in sorted(claims.items()):
-        try:
-            cur.execute(
-                "UPDATE ticketing_idclaim SET count = count + %s WHERE id_index = %s AND date = %s AND scope = %s",
-                [n, id_index, day, scope],
-            )
-        except DatabaseError as exc:
-            if claim_refused(exc):
-                inventory.publish(None, pending=pending)
-                return None
-            raise
-    if not inventory.take(cur, takes):
-        inventory.publish(None, pending=pending)
+        rewritten[tid] = inventory.encode(mine)
+    _takes, claims = _places(ticket_ids)
+    date = rows[0][2]
+    pending = remaining.pend(date, takes)  # the view must not show these places while they are retaken
+    try:
+        with transaction.atomic():
+            for (id_index, day, scope), n in sorted(claims.items()):
+                IdClaim.objects.filter(id_index=id_index, date=day, scope=scope).update(count=F("count") + n)
+            if not inventory.take(takes):
+                raise _Refused
+            for tid, text in rewritten.items():
+                Ticket.objects.filter(pk=tid).update(takes=text)
+    except _Refused:
+        remaining.publish(None, pending=pending)
         return None
-    cur.executemany("UPDATE ticketing_ticket SET takes = %s WHERE id = %s", rewritten)
+    except DatabaseError as exc:
+        remaining.publish(None, pending=pending)
+        if claim_refused(exc):
+            return None
+        raise
     buckets = sorted({t.bucket for t in takes})
-    transaction.on_commit(lambda: inventory.publish(buckets, pending=pending))
+    transaction.on_commit(lambda: remaining.publish(buckets, pending=pending))
     return buckets
 
 
-def _ticket_ids(cur, order_id: int) -> list[int]:
-    cur.execute("SELECT id FROM ticketing_ticket WHERE order_id = %s ORDER BY id", [order_id])
-    return [r[0] for r in cur.fetchall()]
+def _audit_transition(order: Order, old: str, new: str, *, tickets: list[Ticket] | None = None, message: str = ""):
+    audit.record(AuditEvent.Action.TRANSITION, order, changes={"status": [old, new]}, message=message)
+    if tickets:
+        audit.record_many(AuditEvent.Action.TRANSITION, tickets, changes={"status": [old, new]}, message=message)
 
 
 # --- confirm ---------------------------------------------------------------------------------
@@ -114,73 +118,55 @@ def confirm_paid(order_id: int, *, method: str, now: dt.datetime | None = None) 
     Call inside the caller's transaction (the payment update); publishes the view on commit.
     """
     now = now or timezone.now()
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE ticketing_order SET status = 'confirmed', confirmed_at = %s, payment_method = %s "
-            "WHERE id = %s AND status = 'held'",
-            [utc_naive(now), method, order_id],
-        )
-        if cur.rowcount == 1:
-            cur.execute(
-                "UPDATE ticketing_ticket SET status = 'valid' WHERE order_id = %s AND status = 'held'", [order_id]
-            )
-            _on_confirmed(order_id)
+    with transaction.atomic():
+        if Order.objects.filter(pk=order_id, status=Order.Status.HELD).update(
+            status=Order.Status.CONFIRMED, confirmed_at=now, payment_method=method
+        ):
+            tickets = list(Ticket.objects.filter(order_id=order_id, status=Ticket.Status.HELD))
+            Ticket.objects.filter(order_id=order_id, status=Ticket.Status.HELD).update(status=Ticket.Status.VALID)
+            _on_confirmed(order_id, "held", tickets)
             return Confirmation("confirmed", order_id)
-        cur.execute("SELECT status FROM ticketing_order WHERE id = %s FOR UPDATE", [order_id])
-        row = cur.fetchone()
-        status = row[0] if row else None
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        status = order.status if order else None
         if status in (Order.Status.CONFIRMED, Order.Status.REFUNDED):
             return Confirmation("already", order_id)
-        if status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
-            ids = _ticket_ids(cur, order_id)
-            cur.execute("SAVEPOINT tk_revive")
-            buckets = _retake(cur, ids)
-            if buckets is None:
-                cur.execute("ROLLBACK TO SAVEPOINT tk_revive")
-                return Confirmation("refund_needed", order_id)
-            cur.execute(
-                "UPDATE ticketing_order SET status = 'confirmed', confirmed_at = %s, payment_method = %s, "
-                "closed_at = NULL WHERE id = %s",
-                [utc_naive(now), method, order_id],
-            )
-            cur.execute("UPDATE ticketing_ticket SET status = 'valid' WHERE order_id = %s", [order_id])
-            _on_confirmed(order_id)
-            return Confirmation("revived", order_id)
-    return Confirmation("refund_needed", order_id)
+        if status not in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+            return Confirmation("refund_needed", order_id)
+        tickets = list(Ticket.objects.filter(order_id=order_id).order_by("pk"))
+        if _retake([t.pk for t in tickets]) is None:
+            return Confirmation("refund_needed", order_id)
+        Order.objects.filter(pk=order_id).update(
+            status=Order.Status.CONFIRMED, confirmed_at=now, payment_method=method, closed_at=None
+        )
+        Ticket.objects.filter(order_id=order_id).update(status=Ticket.Status.VALID)
+        _on_confirmed(order_id, status, tickets)
+        return Confirmation("revived", order_id)
 
 
-def _on_confirmed(order_id: int) -> None:
+def _on_confirmed(order_id: int, old: str, tickets: list[Ticket]) -> None:
     from scenic_ops.ticketing.notify import tickets_sms
 
     order = Order.objects.get(pk=order_id)
-    audit.record(AuditEvent.Action.TRANSITION, order, changes={"status": ["held", "confirmed"]})
+    _audit_transition(order, old, Order.Status.CONFIRMED, tickets=tickets)
     if order.contact_phone_index and order.channel in ("web", "staff", "counter"):
         tickets_sms(order_id)
 
 
 # --- expire and cancel -----------------------------------------------------------------------
 def _close_held(order_id: int, status: str, now: dt.datetime, *, due: bool) -> bool:
-    with transaction.atomic(), connection.cursor() as cur:
-        extra = " AND hold_expires_at <= %s" if due else ""
-        params = [status, utc_naive(now), order_id] + ([utc_naive(now)] if due else [])
-        cur.execute(
-            f"UPDATE ticketing_order SET status = %s, closed_at = %s WHERE id = %s AND status = 'held'{extra}",
-            params,
-        )
-        if cur.rowcount != 1:
+    with transaction.atomic():
+        held = Order.objects.filter(pk=order_id, status=Order.Status.HELD)
+        if due:
+            held = held.filter(hold_expires_at__lte=now)
+        if held.update(status=status, closed_at=now) != 1:
             return False
-        ids = _ticket_ids(cur, order_id)
-        cur.execute(
-            "UPDATE ticketing_ticket SET status = %s WHERE order_id = %s AND status = 'held'",
-            [Ticket.Status.EXPIRED if status == "expired" else Ticket.Status.CANCELLED, order_id],
+        tickets = list(Ticket.objects.filter(order_id=order_id, status=Ticket.Status.HELD).order_by("pk"))
+        Ticket.objects.filter(order_id=order_id, status=Ticket.Status.HELD).update(
+            status=Ticket.Status.EXPIRED if status == Order.Status.EXPIRED else Ticket.Status.CANCELLED
         )
-        buckets = _release(cur, ids)
-        audit.record(
-            AuditEvent.Action.TRANSITION,
-            Order.objects.get(pk=order_id),
-            changes={"status": ["held", status]},
-        )
-        transaction.on_commit(lambda: inventory.publish(buckets))
+        buckets = _release([t.pk for t in Ticket.objects.filter(order_id=order_id)])
+        _audit_transition(Order.objects.get(pk=order_id), "held", status, tickets=tickets)
+        transaction.on_commit(lambda: remaining.publish(buckets))
     return True
 
 
@@ -216,7 +202,7 @@ def cancel_order(order: Order, *, user=None, reason: str = "", now: dt.datetime 
         refund_tickets(order, codes, user=user, reason=reason or "cancel", now=now)
         order.refresh_from_db()
         return order
-    raise TicketingError(Code.ORDER_NOT_HELD if order.status != Order.Status.CANCELLED else Code.ORDER_NOT_HELD)
+    raise TicketingError(Code.ORDER_NOT_HELD)
 
 
 # --- refunds ---------------------------------------------------------------------------------
@@ -261,6 +247,7 @@ def refund_tickets(
     method = order.payment_method or ""
     immediate = method in ("cash", "card", "qr", "account", "free", "")
     with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).first()  # one refund of an order at a time
         refund = Refund.objects.create(
             order=order,
             payment=payment,
@@ -275,117 +262,34 @@ def refund_tickets(
             created_by=user if getattr(user, "pk", None) else None,
         )
         ids = [t.id for t in tickets]
-        marks = ",".join(["%s"] * len(ids))
-        with connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE ticketing_ticket SET status = 'refunded', refund_id = %s WHERE id IN ({marks}) "
-                "AND status = 'valid'",
-                [refund.id, *ids],
-            )
-            if cur.rowcount != len(ids):
-                raise TicketingError(Code.TICKET_NOT_VALID)  # someone refunded or used one meanwhile
-            buckets = _release(cur, ids)
-            cur.execute(
-                "UPDATE ticketing_order SET refunded_amount = refunded_amount + %s, "
-                "status = IF(EXISTS (SELECT 1 FROM ticketing_ticket WHERE order_id = %s AND status IN "
-                "('valid', 'used')), status, 'refunded') WHERE id = %s",
-                [amount, order.id, order.id],
-            )
+        moved = Ticket.objects.filter(pk__in=ids, status=Ticket.Status.VALID).update(
+            status=Ticket.Status.REFUNDED, refund=refund
+        )
+        if moved != len(ids):
+            raise TicketingError(Code.TICKET_NOT_VALID)  # someone refunded or used one meanwhile
+        buckets = _release(ids)
+        left = Ticket.objects.filter(order_id=order.pk, status__in=[Ticket.Status.VALID, Ticket.Status.USED]).exists()
+        Order.objects.filter(pk=order.pk).update(
+            refunded_amount=F("refunded_amount") + amount, **({} if left else {"status": Order.Status.REFUNDED})
+        )
         audit.record(
             AuditEvent.Action.TRANSITION,
             order,
             changes={"refunded": [None, [t.code for t in tickets]], "amount": [None, str(amount)]},
             message=reason[:200],
         )
-        partner = _partner(order)
+        audit.record_many(
+            AuditEvent.Action.TRANSITION, tickets, changes={"status": ["valid", "refunded"]}, message=reason[:200]
+        )
+        partner = webhooks.partner_of(order)
         for ticket in tickets:
-            _webhook(partner, order, ticket, "ticket.refunded", now, extra={"refund": str(amount), "fee": str(fee)})
-        transaction.on_commit(lambda: inventory.publish(buckets))
+            webhooks.send(
+                partner, order, ticket, "ticket.refunded", now, extra={"refund": str(amount), "fee": str(fee)}
+            )
+        transaction.on_commit(lambda: remaining.publish(buckets))
         if not immediate:
             from scenic_ops.ticketing.payments import queue_refund
 
             queue_refund(refund.id)
     order.refresh_from_db()
     return refund
-
-
-# --- admission (called by the gates domain) ------------------------------------------------------
-@dataclass(frozen=True)
-class Admission:
-    admitted: bool
-    reason: str  # admitted | not_found | wrong_date | used | refunded | not_paid | expired | cancelled
-    ticket_id: int | None = None
-    code: str = ""
-    uses_left: int = 0
-    check_document: str = ""
-
-
-def admit_ticket(
-    code: str | None = None, *, ticket_id: int | None = None, now: dt.datetime | None = None, gate: str = ""
-) -> Admission:
-    """Admit a ticket once per allowed entry, atomically (two gates scanning at once admit it once).
-
-    The gates domain calls this after it verified the token (`tokens.verify`) or found the
-    ticket by ID number (`selectors.tickets_for_id_number`). Partners get a webhook.
-    """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    where, key = ("code = %s", code) if code else ("id = %s", ticket_id)
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            "UPDATE ticketing_ticket SET status = IF(used_count + 1 >= uses_allowed, 'used', status), "
-            "used_count = used_count + 1, first_used_at = COALESCE(first_used_at, %s) "
-            f"WHERE {where} AND status = 'valid' AND date = %s AND used_count < uses_allowed",
-            [utc_naive(now), key, today],
-        )
-        admitted = cur.rowcount == 1
-        ticket = (
-            Ticket.objects.filter(**({"code": code} if code else {"id": ticket_id})).select_related("order").first()
-        )
-        if ticket is None:
-            return Admission(False, "not_found")
-        if not admitted:
-            reason = {
-                Ticket.Status.USED: "used",
-                Ticket.Status.REFUNDED: "refunded",
-                Ticket.Status.HELD: "not_paid",
-                Ticket.Status.EXPIRED: "expired",
-                Ticket.Status.CANCELLED: "cancelled",
-            }.get(ticket.status, "wrong_date" if ticket.date != today else "used")
-            return Admission(False, reason, ticket.id, ticket.code)
-        partner = _partner(ticket.order)
-        _webhook(partner, ticket.order, ticket, "ticket.used", now, extra={"gate": gate, "entry": ticket.used_count})
-    return Admission(
-        True, "admitted", ticket.id, ticket.code, ticket.uses_allowed - ticket.used_count, ticket.check_document
-    )
-
-
-# --- partner webhooks ----------------------------------------------------------------------------
-def _partner(order: Order) -> Partner | None:
-    if not order.partner_id:
-        return None
-    return Partner.objects.filter(pk=order.partner_id).first()
-
-
-def _webhook(partner: Partner | None, order: Order, ticket: Ticket, event: str, now, *, extra: dict) -> None:
-    if partner is None or not partner.webhook_url:
-        return
-    secret = pii.decrypt(partner.webhook_secret_enc, context="partner") if partner.webhook_secret_enc else ""
-    payload = {
-        "event": event,
-        "order": order.number,
-        "external_id": order.external_id,
-        "ticket": ticket.code,
-        "at": now.isoformat(),
-        **extra,
-    }
-    if secret:
-        payload["_signing_secret"] = secret
-    suffix = extra.get("entry", "")
-    outbox.enqueue(
-        "webhook",
-        partner.webhook_url,
-        payload=payload,
-        dedupe_key=f"tk:{event}:{ticket.id}:{suffix}",
-        source=f"ticketing:{order.number}",
-    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from scenic_ops.core import outbox, pii
 from scenic_ops.ticketing.errors import Code, TicketingError
-from scenic_ops.ticketing.inventory import redis_client
+from scenic_ops.ticketing.remaining import redis_client
 
 CODE_TTL = 300
 CODE_ATTEMPTS = 5
@@ -63,7 +63,7 @@ def _key(kind: str, phone_index: str) -> str:
 
 def send_lookup_code(phone: str, *, language: str = "zh-hans") -> None:
     """Send a 6-digit code to look up this phone's orders (rate-limited per phone)."""
-    from scenic_ops.ticketing.booking import PHONE
+    from scenic_ops.ticketing.validation import PHONE
 
     phone = phone.strip()
     if not PHONE.match(phone):

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from scenic_ops.ticketing.booking import utc_naive
+from scenic_ops.core.sqlvalues import utc_naive
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Order, Payment, PaymentNotification, Refund
 
@@ -188,19 +188,20 @@ def handle_notification(provider_code: str, body: bytes, headers: Mapping[str, s
     return outcome
 
 
-COUNTER_PAYMENT_SQL = (
-    "INSERT INTO ticketing_payment (order_id, provider, method, reference, provider_ref, amount, refunded_amount, "
-    "status, created_at, paid_at, created_by_id) VALUES (%s, 'counter', %s, %s, '', %s, 0, 'succeeded', %s, %s, %s)"
-)
-
-
-def counter_payment_params(amount: Decimal, method: str, user_id: int | None, now, order_id: int | None = None):
-    return [order_id, method, f"C{secrets.token_hex(8).upper()}", amount, utc_naive(now), utc_naive(now), user_id]
-
-
-def record_counter_payment(cur, order_id: int, amount: Decimal, method: str, user_id: int | None, now) -> None:
-    """Cash, card or QR taken by a clerk: a payment that succeeded at once (inside the booking transaction)."""
-    cur.execute(COUNTER_PAYMENT_SQL, counter_payment_params(amount, method, user_id, now, order_id))
+def counter_payment_row(amount: Decimal, method: str, user_id: int | None, now) -> dict:
+    """Cash, card or QR taken by a clerk: a payment that succeeded at once (written by the booking block)."""
+    return {
+        "provider": "counter",
+        "method": method,
+        "reference": f"C{secrets.token_hex(8).upper()}",
+        "provider_ref": "",
+        "amount": amount,
+        "refunded_amount": Decimal("0"),
+        "status": Payment.Status.SUCCEEDED,
+        "created_at": utc_naive(now),
+        "paid_at": utc_naive(now),
+        "created_by_id": user_id,
+    }
 
 
 def queue_refund(refund_id: int) -> None:

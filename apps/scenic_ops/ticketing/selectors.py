@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from scenic_ops.core import pii
 from scenic_ops.core.dbrouter import reporting_db
-from scenic_ops.flow.selectors import sales_halted
-from scenic_ops.ticketing import catalog, idcard, inventory
+from scenic_ops.ticketing import catalog, halts, idcard, inventory, remaining
 from scenic_ops.ticketing.models import Order, Ticket
 
 OPEN, CLOSED, SOLD_OUT, PAST, UNAVAILABLE = "open", "closed", "sold_out", "past", "unavailable"
@@ -25,7 +24,7 @@ def _product_remaining(
     cat: catalog.Catalog,
     slot: inventory.SlotInfo,
     day: inventory.DayLayout,
-    states: dict[int, inventory.BucketState],
+    states: dict[int, remaining.BucketState],
     site_free: int,
 ) -> int | None:
     """Places left for this product in this slot; None when the slot does not sell it."""
@@ -61,14 +60,14 @@ def availability_json(date: dt.date, *, now: dt.datetime | None = None) -> bytes
     day = inventory.layout(date)
     if not day.slots or not day.day_bucket:
         return json.dumps(availability(date, now=now), separators=(",", ":")).encode()
-    raw = inventory.read_raw(date)
+    raw = remaining.read_raw(date)
     cat = catalog.get()
-    halted = sales_halted(date)
+    halted = halts.stopped(date)
     key = (raw, day.loaded, cat.loaded, halted)  # load stamps, not id(): a freed object's id can be reused
     hit = _rendered.get(date)
     if raw is not None and hit is not None and hit[0] == key and now < hit[1]:
         return hit[2]
-    states, token = inventory.view_with_token(date, day.bucket_ids, raw)
+    states, token = remaining.view_with_token(date, day.bucket_ids, raw)
     key = (token, day.loaded, cat.loaded, halted)
     body = json.dumps(_availability(date, now, day, states, cat, halted), separators=(",", ":")).encode()
     upcoming = [s.ends_at for s in day.slots if s.ends_at > now]
@@ -90,7 +89,7 @@ def availability(date: dt.date, *, now: dt.datetime | None = None) -> dict:
             "halted": False,
             "slots": [],
         }
-    return _availability(date, now, day, inventory.view(date, day.bucket_ids), catalog.get(), sales_halted(date))
+    return _availability(date, now, day, remaining.view(date, day.bucket_ids), catalog.get(), halts.stopped(date))
 
 
 def _availability(date, now, day, states, cat, halted=False) -> dict:
@@ -198,15 +197,34 @@ def price_calendar(start: dt.date, days: int, *, product_code: str | None = None
     return out
 
 
-def tickets_for_id_number(
-    number: str, *, date: dt.date | None = None, id_type: str = "resident", statuses=("valid",)
-) -> list[Ticket]:
-    """Tickets of a visitor found by the blind index of the ID number (ID-card entry, no QR)."""
-    index = pii.blind_index(idcard.normalise(number), kind="id")
-    qs = Ticket.objects.filter(id_number_index=index, status__in=list(statuses)).select_related("product", "slot")
-    if date is not None:
-        qs = qs.filter(date=date)
-    return list(qs.order_by("date", "slot__start"))
+def find_tickets(query: str, *, limit: int = 20) -> list[Ticket]:
+    """Tickets by code, by a scanned QR token, or by ID number (blind index: nothing decrypted)."""
+    from scenic_ops.ticketing import tokens
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    qs = Ticket.objects.select_related("product", "category", "slot", "order").order_by("-date", "-id")
+    if query.startswith("SO1."):
+        try:
+            claims = tokens.verify(query)
+        except tokens.InvalidToken:
+            return []
+        return list(qs.filter(code=claims.code)[:1])
+    by_code = list(qs.filter(code=query.upper())[:1])
+    if by_code:
+        return by_code
+    number = idcard.normalise(query)
+    if not number:
+        return []
+    return list(qs.filter(id_number_index=pii.blind_index(number, kind="id"))[:limit])
+
+
+def channel_labels() -> dict[str, str]:
+    """{channel code: its label} of the sales channels (web, counter, partner …)."""
+    from scenic_ops.ticketing.models import Channel
+
+    return {code: str(label) for code, label in Channel.choices}
 
 
 def orders_for_phone_index(index: str, *, limit: int = 50):

@@ -1,8 +1,9 @@
 """Ticketing's service functions: every state change other domains and the UI may call.
 
 Booking (`book`), the order lifecycle (`confirm_paid`, `expire_order`, `cancel_order`,
-`refund_tickets`), admission for the gates (`admit_ticket`), payments and capacity set-up
-live in their own modules; this module is the one place to import them from.
+`refund_tickets`), the sales stop of a day (`stop_sales`), payments and capacity set-up live in
+their own modules; this module is the one place other domains import them from. The gates
+(access) use `ticketing.gate`; reads are in `ticketing.selectors`.
 """
 
 from scenic_ops.ticketing.booking import (  # noqa: F401
@@ -25,9 +26,8 @@ from scenic_ops.ticketing.capacity import (  # noqa: F401
     set_slot_closed,
     sync_days,
 )
+from scenic_ops.ticketing.halts import stop_sales  # noqa: F401
 from scenic_ops.ticketing.lifecycle import (  # noqa: F401
-    Admission,
-    admit_ticket,
     cancel_order,
     confirm_paid,
     expire_due_holds,

@@ -9,7 +9,13 @@ Other domains call these (never the tables):
 The read side (is today's sale stopped?) is `flow.selectors.sales_halted(day)`.
 """
 
-from scenic_ops.flow.services.counting import correct_in_park, passage_statement, record_passages
+from scenic_ops.flow.services.counting import (  # noqa: F401
+    correct_in_park,
+    passage_statement,
+    passages_changed,
+    record_passages,
+    take_back_passages,
+)
 from scenic_ops.flow.services.levels import evaluate, halt_sales, resume_sales
 from scenic_ops.flow.services.notices import publish_notice, set_wait
 from scenic_ops.flow.services.safety import clear_safety_warning, raise_safety_warning

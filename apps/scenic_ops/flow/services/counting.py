@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from scenic_ops.core import audit
 from scenic_ops.core.models import Zone
-from scenic_ops.flow import live
+from scenic_ops.flow import live, sql
 from scenic_ops.flow.errors import FlowCode, FlowError
-from scenic_ops.flow.models import CountAdjustment, FlowCount, ParkingLot, PassageKey
+from scenic_ops.flow.models import CountAdjustment, ParkingLot
 from scenic_ops.flow.models.counts import SITE_KEY
 
 SHARDS = 8
@@ -93,34 +93,18 @@ def check_time(at, field: str, now: datetime, *, end: datetime | None = None) ->
     return at
 
 
-_UPSERT = None
-
-
-def _upsert_sql() -> str:
-    global _UPSERT
-    if _UPSERT is None:
-        table = connection.ops.quote_name(FlowCount._meta.db_table)
-        _UPSERT = (
-            f"INSERT INTO {table} (day, zone_key, hour, shard, entries, exits) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON DUPLICATE KEY UPDATE entries = entries + VALUES(entries), exits = exits + VALUES(exits)"
-        )
-    return _UPSERT
-
-
 def add_counts(zone_key: int, at: datetime, entries: int, exits: int, *, shard: int | None = None) -> None:
     """Add (or, with negative numbers, take back) passages in the local hour of `at`."""
     local = timezone.localtime(at)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _upsert_sql(),
-            [
-                local.date(),
-                zone_key,
-                local.hour,
-                random.randrange(SHARDS) if shard is None else shard,
-                entries,
-                exits,
-            ],
+        sql.add_counts(
+            cursor,
+            day=local.date(),
+            zone_key=zone_key,
+            hour=local.hour,
+            shard=random.randrange(SHARDS) if shard is None else shard,
+            entries=entries,
+            exits=exits,
         )
 
 
@@ -140,14 +124,17 @@ def passage_statement(
         return None
     local = timezone.localtime(at)
     key = target.key if target else SITE_KEY
-    return _upsert_sql(), [local.date(), key, local.hour, random.randrange(SHARDS), entries, exits]
+    return sql.COUNT_UPSERT, sql.count_params(local.date(), key, local.hour, random.randrange(SHARDS), entries, exits)
+
+
+def passages_changed() -> None:
+    """The live figures move once the caller's transaction (which ran `passage_statement`) commits."""
+    live.changed()
 
 
 def _claim(key: str, now: datetime) -> bool:
-    table = connection.ops.quote_name(PassageKey._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT IGNORE INTO {table} (`key`, created_at) VALUES (%s, %s)", [key, now])
-        return cursor.rowcount == 1
+        return sql.claim_passage_key(cursor, key, now)
 
 
 def record_passages(
@@ -188,6 +175,23 @@ def record_passages(
             )
         live.changed()
     return True
+
+
+def take_back_passages(
+    zone_code: str | None, *, entries: int = 0, exits: int = 0, at: datetime, now: datetime | None = None
+) -> None:
+    """Take back passages counted earlier (a gate scan voided by staff), in the hour they were counted.
+
+    Call inside the caller's transaction; the correction itself is the caller's audited record.
+    """
+    now = now or timezone.now()
+    entries = check_count(entries, "entries")
+    exits = check_count(exits, "exits")
+    target = place(zone_code)
+    if not entries and not exits:
+        return
+    add_counts(target.key if target else SITE_KEY, at, -entries, -exits)
+    live.changed()
 
 
 def _after_reading(at: datetime):

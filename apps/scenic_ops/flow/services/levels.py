@@ -18,11 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from scenic_ops.core import audit, outbox
+from scenic_ops.core import audit, hooks, outbox
 from scenic_ops.core.models import User, Zone
 from scenic_ops.flow import live, selectors
+from scenic_ops.flow.hooks import LEVEL_CHANGED, LEVELS_STANDING, SALES_HALT_CHANGED
 from scenic_ops.flow.models import Level, LevelChange, LevelState, SalesHalt, WarningPolicy
 from scenic_ops.flow.models.counts import SITE_KEY
+from scenic_ops.flow.models.levels import LEVEL_CODES
 
 log = logging.getLogger(__name__)
 
@@ -245,11 +247,45 @@ def act(change: LevelChange, policy: WarningPolicy, site: WarningPolicy, *, now:
 
         sent = reporting.report_level_change(change, now=now)
         actions.append(f"reported:{sent}")
-    from scenic_ops.service.incidents import on_flow_level_change  # a red level opens the emergency plan
-
-    if on_flow_level_change(change, now=now) is not None:
-        actions.append("incident_opened")
+    # Other domains react (a red level opens service's emergency plan): flow does not know who listens.
+    reactions = hooks.emit(
+        LEVEL_CHANGED,
+        change_id=change.pk,
+        zone_code=change.zone.code if change.zone else None,
+        zone_name=change.zone.name if change.zone else "",
+        from_level=LEVEL_CODES[change.from_level],
+        to_level=LEVEL_CODES[change.to_level],
+        at=change.at,
+        cause=change.cause,
+        count=change.count,
+        capacity=change.capacity,
+        now=now,
+    )
+    if any(r is not None for r in reactions):
+        actions.append("others_told")
     return actions
+
+
+def announce_standing(*, now: dt.datetime | None = None) -> int:
+    """Tell other domains which levels stand at orange or above (they catch up on a missed change)."""
+    now = now or timezone.now()
+    standing = []
+    for state in LevelState.objects.filter(level__gte=Level.ORANGE).select_related("zone").order_by("scope_key"):
+        last = LevelChange.objects.filter(scope_key=state.scope_key).order_by("-at", "-id").first()
+        standing.append(
+            {
+                "zone_code": state.zone.code if state.zone else None,
+                "zone_name": state.zone.name if state.zone else "",
+                "level": LEVEL_CODES[state.level],
+                "since": state.since,
+                "count": last.count if last else None,
+                "capacity": last.capacity if last else None,
+                "cause": last.cause if last else "",
+            }
+        )
+    if standing:
+        hooks.emit(LEVELS_STANDING, levels=standing, now=now)
+    return len(standing)
 
 
 def _site_name() -> str:
@@ -318,6 +354,7 @@ def halt_sales(
             user if getattr(user, "pk", None) else None,
         )
         halt.save()
+        hooks.emit(SALES_HALT_CHANGED, day=day, halted=True, reason=halt.reason, now=now)  # ticketing stops selling
         selectors.forget_sales_halt(day)  # now, and again once committed (a reader may re-cache the old value)
         transaction.on_commit(lambda: selectors.forget_sales_halt(day))
         live.changed(evaluate=False)
@@ -336,6 +373,7 @@ def resume_sales(
         halt.halted, halt.resumed_at, halt.reason = False, now, reason[:300]
         halt.changed_by = user if getattr(user, "pk", None) else None
         halt.save()
+        hooks.emit(SALES_HALT_CHANGED, day=day, halted=False, reason=halt.reason, now=now)  # ticketing sells again
         selectors.forget_sales_halt(day)  # now, and again once committed (a reader may re-cache the old value)
         transaction.on_commit(lambda: selectors.forget_sales_halt(day))
         live.changed(evaluate=False)

@@ -20,9 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scenic_ops.core import audit
+from scenic_ops.core import audit, hooks
 from scenic_ops.core.models import AuditEvent, User
 from scenic_ops.operations.errors import OpsCode, OpsError
+from scenic_ops.operations.hooks import ALARM_CLEARED, ALARM_RAISED, SAFETY_WARNING
 from scenic_ops.operations.models import Alarm, AlarmRule, Asset, Device, RepairTicket, Severity
 from scenic_ops.operations.services.common import tell, users_of_roles
 
@@ -110,35 +111,46 @@ def _follow_up(alarm: Alarm, now: dt.datetime) -> None:
     )
     if rule is not None and rule.create_ticket:
         open_ticket(alarm, now=now)
-    if rule is not None and rule.raise_site_warning and asset.special_equipment:
-        alarm.site_warning = raise_site_warning(alarm, now=now)
-        Alarm.objects.filter(pk=alarm.pk).update(site_warning=alarm.site_warning)
-    if rule is not None and rule.open_incident:
-        open_incident(alarm, rule.open_incident, now=now)
+    wants_warning = bool(rule is not None and rule.raise_site_warning and asset.special_equipment)
+    wants_incident = rule.open_incident if rule is not None and rule.open_incident else ""
+    if wants_warning or wants_incident:
+        tell_others(alarm, incident_kind=wants_incident, site_warning=wants_warning, now=now)
 
 
-def open_incident(alarm: Alarm, kind: str, *, now: dt.datetime):
-    """Start the emergency plan for this alarm (one incident per alarm, however often it is reported)."""
-    from scenic_ops.service.incidents import raise_incident
-
+def tell_others(alarm: Alarm, *, incident_kind: str, site_warning: bool, now: dt.datetime) -> None:
+    """Ask other domains for what the alarm's rule wants: an emergency incident (service), the site's
+    safety warning (visitor flow). When nobody raises the warning, managers and security are told here."""
     asset = alarm.asset
     position = asset.position()
-    try:
-        with transaction.atomic():  # a savepoint: a failing plan must not lose the alarm
-            return raise_incident(
-                kind,
-                f"operations.alarm:{alarm.pk}",
-                zone=asset.zone,
-                latitude=position[0] if position else None,
-                longitude=position[1] if position else None,
-                source="alarm",
-                title=_("%(asset)s: %(title)s") % {"asset": asset, "title": alarm.title},
-                description=_("Raised by the alarm rule “%(rule)s”.") % {"rule": alarm.rule},
-                now=now,
-            )
-    except Exception:  # noqa: BLE001 - the alarm and its notifications stand; staff raise the incident by hand
-        log.exception("could not open a %s incident for alarm %s", kind, alarm.pk)
-        return None
+    reason = _("%(asset)s: %(title)s") % {"asset": asset, "title": alarm.title}
+    reactions = hooks.emit(
+        ALARM_RAISED,
+        source=f"operations.alarm:{alarm.pk}",
+        title=reason,
+        description=_("Raised by the alarm rule “%(rule)s”.") % {"rule": alarm.rule},
+        zone_code=asset.zone.code if asset.zone_id else None,
+        latitude=position[0] if position else None,
+        longitude=position[1] if position else None,
+        incident_kind=incident_kind,
+        site_warning=site_warning,
+        now=now,
+    )
+    if not site_warning:
+        return
+    if SAFETY_WARNING in reactions:
+        alarm.site_warning = _("raised through the visitor-flow warning service")
+    else:
+        tell(
+            users_of_roles(["manager", "security", "dispatcher"]),
+            _("Safety warning: %(reason)s") % {"reason": reason},
+            _("Special equipment alarm; consider stopping the equipment and guiding visitors."),
+            link=f"/admin/operations/alarm/{alarm.pk}/change/",
+            key=f"ops:alarm:{alarm.pk}:safety",
+            sms=True,
+            event="safety_warning",
+        )
+        alarm.site_warning = _("managers and security told directly (no visitor-flow safety warning)")
+    Alarm.objects.filter(pk=alarm.pk).update(site_warning=alarm.site_warning)
 
 
 def open_ticket(alarm: Alarm, *, user: User | None = None, now: dt.datetime | None = None) -> RepairTicket:
@@ -162,35 +174,6 @@ def open_ticket(alarm: Alarm, *, user: User | None = None, now: dt.datetime | No
     alarm.ticket = ticket
     Alarm.objects.filter(pk=alarm.pk).update(ticket=ticket)
     return ticket
-
-
-def raise_site_warning(alarm: Alarm, *, now: dt.datetime) -> str:
-    """Ask the visitor-flow domain to raise the site's safety warning, when it offers that service.
-
-    The flow domain's warning levels are driven by visitor load; a call for an equipment
-    safety warning (`flow.services.raise_safety_warning(source, reason, level, now)`) does
-    not exist on main yet, so until it does the managers and security are told directly.
-    """
-    from scenic_ops.flow import services as flow_services
-
-    reason = _("%(asset)s: %(title)s") % {"asset": alarm.asset, "title": alarm.title}
-    hook = getattr(flow_services, "raise_safety_warning", None)
-    if hook is not None:
-        try:
-            hook(source=f"operations.alarm:{alarm.pk}", reason=reason, level="orange", now=now)
-            return _("raised through the visitor-flow warning service")
-        except Exception:  # noqa: BLE001 - a failing neighbour must not lose the alarm
-            log.exception("flow.raise_safety_warning failed for alarm %s", alarm.pk)
-    tell(
-        users_of_roles(["manager", "security", "dispatcher"]),
-        _("Safety warning: %(reason)s") % {"reason": reason},
-        _("Special equipment alarm; consider stopping the equipment and guiding visitors."),
-        link=f"/admin/operations/alarm/{alarm.pk}/change/",
-        key=f"ops:alarm:{alarm.pk}:safety",
-        sms=True,
-        event="safety_warning",
-    )
-    return _("managers and security told directly (no flow safety-warning service)")
 
 
 def clear(
@@ -220,16 +203,8 @@ def clear(
 
 
 def _lift_site_warning(alarm: Alarm, now: dt.datetime) -> None:
-    """The counterpart of raise_site_warning, when the visitor-flow domain offers it."""
-    from scenic_ops.flow import services as flow_services
-
-    hook = getattr(flow_services, "clear_safety_warning", None)
-    if hook is None:
-        return
-    try:
-        hook(source=f"operations.alarm:{alarm.pk}", now=now)
-    except Exception:  # noqa: BLE001 - a failing neighbour must not keep the alarm open
-        log.exception("flow.clear_safety_warning failed for alarm %s", alarm.pk)
+    """The counterpart of the safety warning the alarm asked for."""
+    hooks.emit(ALARM_CLEARED, source=f"operations.alarm:{alarm.pk}", now=now)
 
 
 def clear_cause(device: Device, cause: str, *, reason: str, at: dt.datetime, now: dt.datetime) -> bool:

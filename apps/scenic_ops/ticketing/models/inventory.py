@@ -34,6 +34,11 @@ class SaleDay(AuditedModel):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    sales_stopped = models.BooleanField(
+        _("sales stopped"), default=False, help_text=_("Set by a visitor-flow warning or an operator in visitor flow.")
+    )
+    sales_stop_reason = models.CharField(_("why sales are stopped"), max_length=300, blank=True)
+    sales_stopped_at = models.DateTimeField(_("sales stopped at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

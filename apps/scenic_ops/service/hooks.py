@@ -1,0 +1,45 @@
+"""Visitor service's reactions to other domains (see `triggers`).
+
+Each listener runs in a savepoint of the emitter's transaction: a failure here is logged and
+never undoes the level change or the alarm; the minutely `flow.levels_standing` catches up.
+"""
+
+from __future__ import annotations
+
+from scenic_ops.core import hooks
+
+RED = "red"
+
+
+@hooks.listen("flow.level_changed")
+def open_over_capacity_incident(*, zone_code, from_level, to_level, at, cause, now, **_payload):
+    if to_level != RED or from_level == RED:
+        return None
+    from scenic_ops.service import triggers
+
+    return triggers.over_capacity(zone_code, at, cause, now=now)
+
+
+@hooks.listen("flow.levels_standing")
+def catch_up_with_levels(*, levels, now, **_payload):
+    from scenic_ops.service import triggers
+
+    return triggers.standing_levels(levels, now=now)
+
+
+@hooks.listen("operations.alarm_raised")
+def open_alarm_incident(*, incident_kind, source, title, description, zone_code, latitude, longitude, now, **_p):
+    if not incident_kind:
+        return None
+    from scenic_ops.service import triggers
+
+    return triggers.alarm_incident(
+        kind=incident_kind,
+        source=source,
+        title=title,
+        description=description,
+        zone_code=zone_code,
+        latitude=latitude,
+        longitude=longitude,
+        now=now,
+    )
