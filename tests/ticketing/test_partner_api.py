@@ -60,6 +60,30 @@ def test_partner_create_is_idempotent_on_external_id(client, partner):
     assert got.status_code == 200 and got.json()["tickets"][0]["status"] == "valid"
 
 
+def test_the_same_partner_order_id_for_another_order_is_refused_and_changes_nothing(client, partner):
+    """A partner reusing its order id for a different order (another visitor) must not get the first
+    order back as a "replay": that would hand one visitor's tickets to another."""
+    slot = slot_of()
+    first = signed(client, partner, "POST", "/api/v1/ticketing/partner/orders", order_body(slot, seq=1))
+    assert first.status_code == 201
+    other_visitor = order_body(slot, seq=7)
+    for extra in ({}, {"HTTP_IDEMPOTENCY_KEY": "retry-7"}):
+        clash = signed(client, partner, "POST", "/api/v1/ticketing/partner/orders", other_visitor, extra=extra)
+        assert clash.status_code == 409, clash.content
+        assert clash.json()["code"] == "external_id_conflict" and "tickets" not in clash.json()
+    more_tickets = order_body(slot, seq=1, n=2)
+    assert signed(client, partner, "POST", "/api/v1/ticketing/partner/orders", more_tickets).status_code == 409
+    other_slot = slot_of(hour=11)
+    moved = signed(client, partner, "POST", "/api/v1/ticketing/partner/orders", order_body(other_slot, seq=1))
+    assert moved.status_code == 409 and moved.json()["code"] == "external_id_conflict"
+    assert Order.objects.count() == 1 and Ticket.objects.count() == 1
+    assert bucket_state(slot)["slot"][0] == 1 and bucket_state(other_slot)["slot"][0] == 0
+    # the same order again is still a retry
+    again = signed(client, partner, "POST", "/api/v1/ticketing/partner/orders", order_body(slot, seq=1))
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert again.json()["order"] == first.json()["order"]
+
+
 def test_idempotency_key_replays_answer(client, partner):
     slot = slot_of()
     key = {"HTTP_IDEMPOTENCY_KEY": "abc-123"}

@@ -1,160 +1,46 @@
-"""Ticketing API (`/api/v1/ticketing/`): remaining places, the partner (OTA) API, gate keys, payments.
+"""The signed partner (OTA) API: products, the price and inventory calendar, orders and refunds.
 
 Partner calls are signed (see `api_auth`). Errors are `{"code", "detail"}` with the codes of
 `ticketing/errors.py`. Creating an order is idempotent on the partner's own order id
-(`external_id`): an OTA retrying a create gets the first answer (`"replayed": true`);
-create, confirm, cancel and refund also accept an `Idempotency-Key` header.
+(`external_id`): a retry gets the first answer (`"replayed": true`), a different order under the
+same id is refused (`external_id_conflict`). Create, confirm, cancel and refund also accept an
+`Idempotency-Key` header. The create is a lean view (`core.lean`): see docs/adr/0009.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scenic_ops.core import lean
+from scenic_ops.core import idempotency, lean
 from scenic_ops.core.api import HasScope, error_body, exception_handler
 from scenic_ops.core.errors import CORE_MESSAGES, CoreCode
 from scenic_ops.core.idempotency import idempotent
-from scenic_ops.ticketing import catalog, remaining, selectors, services, tokens
+from scenic_ops.ticketing import catalog, remaining, selectors, services
+from scenic_ops.ticketing.api.common import date_param, lean_view
+from scenic_ops.ticketing.api.schema import (
+    ERROR,
+    IDEMPOTENCY,
+    ORDER_EXAMPLE,
+    ORDER_OUT_EXAMPLE,
+    SIGNED,
+    CreateOrderSerializer,
+    OrderOutSerializer,
+)
 from scenic_ops.ticketing.api_auth import PartnerAuthentication, refusal, verify_request
 from scenic_ops.ticketing.booking import GuardRefused
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Channel, Order
 
 MAX_CALENDAR_DAYS = 90
-
-SIGNED = [
-    OpenApiParameter("X-Api-Key", str, OpenApiParameter.HEADER, required=True, description="The partner's API key."),
-    OpenApiParameter("X-Timestamp", int, OpenApiParameter.HEADER, required=True, description="Unix time (seconds)."),
-    OpenApiParameter(
-        "X-Nonce", str, OpenApiParameter.HEADER, required=True, description="8–64 characters, unique per request."
-    ),
-    OpenApiParameter(
-        "X-Signature",
-        str,
-        OpenApiParameter.HEADER,
-        required=True,
-        description="hex HMAC-SHA256 with the partner's signing secret over "
-        "`<timestamp>\\n<nonce>\\n<METHOD>\\n<path with query>\\n<raw body>`.",
-    ),
-]
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="Repeat-safe key (1–128 characters)."
-)
-ERROR = inline_serializer("TicketingError", {"code": serializers.CharField(), "detail": serializers.CharField()})
-
-
-def _date(value: str | None, *, default: dt.date | None = None) -> dt.date:
-    if not value:
-        if default is None:
-            raise TicketingError(Code.INVALID_REQUEST, reason="date")
-        return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise TicketingError(Code.INVALID_REQUEST, reason="date must be YYYY-MM-DD") from None
-
-
-# --- shapes for the schema (the hot views parse by hand) ----------------------------------------------
-class VisitorSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=40)
-    id_type = serializers.ChoiceField(choices=["resident", "permit", "passport", "hkmo", "tw"])
-    id_number = serializers.CharField(max_length=20)
-    phone = serializers.CharField(required=False, allow_blank=True)
-
-
-class ItemSerializer(serializers.Serializer):
-    product = serializers.CharField(help_text="Product code")
-    category = serializers.CharField(help_text="Price category code")
-    quantity = serializers.IntegerField(required=False, help_text="Defaults to the number of visitors")
-    visitors = VisitorSerializer(many=True)
-
-
-class ContactSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True)
-
-
-class CreateOrderSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64, help_text="The partner's own order id: makes create idempotent")
-    slot = serializers.IntegerField(help_text="Time slot id, from /availability")
-    confirm = serializers.BooleanField(
-        required=False, help_text="Prepaid partners: confirm at once (default true); others get a hold"
-    )
-    contact = ContactSerializer(required=False)
-    items = ItemSerializer(many=True)
-
-
-class TicketOutSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    token = serializers.CharField(help_text="Signed token (the QR content), verifiable with /keys")
-    product = serializers.CharField()
-    category = serializers.CharField()
-    price = serializers.DecimalField(max_digits=8, decimal_places=2)
-    name = serializers.CharField(help_text="masked")
-    id_number = serializers.CharField(help_text="masked")
-    check_document = serializers.CharField()
-    status = serializers.CharField(required=False)
-
-
-class OrderOutSerializer(serializers.Serializer):
-    order = serializers.CharField()
-    external_id = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=[c for c, _ in Order.Status.choices])
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
-    visit_date = serializers.DateField()
-    slot = inline_serializer("SlotRef", {"id": serializers.IntegerField(), "start": serializers.CharField()})
-    hold_expires_at = serializers.DateTimeField(allow_null=True)
-    replayed = serializers.BooleanField()
-    tickets = TicketOutSerializer(many=True)
-
-
-ORDER_EXAMPLE = {
-    "external_id": "CTRIP-2026050112345",
-    "slot": 1234,
-    "confirm": True,
-    "contact": {"name": "张三", "phone": "13800138000"},
-    "items": [
-        {
-            "product": "entry",
-            "category": "adult",
-            "visitors": [{"name": "张三", "id_type": "resident", "id_number": "110101199003071234"}],
-        }
-    ],
-}
-ORDER_OUT_EXAMPLE = {
-    "order": "260501K7Q2M9XZ",
-    "external_id": "CTRIP-2026050112345",
-    "status": "confirmed",
-    "total": "100.00",
-    "visit_date": "2026-05-01",
-    "slot": {"id": 1234, "start": "09:00", "end": "10:00"},
-    "hold_expires_at": None,
-    "replayed": False,
-    "tickets": [
-        {
-            "code": "8K2M4Q7T9X1A",
-            "token": "SO1.OEsyTTRRN1Q5WDFBfDIwMjYwNTAxfDA5MDAtMTAwMHxlbnRyeXxhZHVsdHwxfDNhNmYwYzJk.Qm9n…",
-            "product": "entry",
-            "category": "adult",
-            "price": "100.00",
-            "name": "张*",
-            "id_number": "1101**********1234",
-            "check_document": "",
-        }
-    ],
-}
 
 
 def booking_json(booking: services.Booking) -> dict:
@@ -241,131 +127,6 @@ def parse_booking(data, partner) -> services.BookingRequest:
     )
 
 
-# --- public reads ---------------------------------------------------------------------------------
-class AvailabilityView(APIView):
-    """Remaining places per time slot on one day (what visitors and partners poll)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        summary="Remaining places per time slot",
-        description="Live: never shows more places than really remain. Statuses: open, sold_out, closed, past; "
-        "a day without slots is `unavailable`.",
-        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR},
-        examples=[
-            OpenApiExample(
-                "A day",
-                response_only=True,
-                value={
-                    "date": "2026-05-01",
-                    "status": "open",
-                    "remaining": 1650,
-                    "note": "",
-                    "slots": [
-                        {
-                            "id": 1234,
-                            "start": "09:00",
-                            "end": "10:00",
-                            "remaining": 180,
-                            "status": "open",
-                            "products": {"entry": 180, "cable": 36, "entry-cable": 36},
-                        }
-                    ],
-                },
-            )
-        ],
-        tags=["ticketing"],
-    )
-    def get(self, request):
-        data = selectors.availability(_date(request.GET.get("date")))
-        response = Response(data)
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-def lean_view(documented_by: type[APIView]):
-    """Serve a hot endpoint with a plain Django function; drf-spectacular still documents `documented_by`.
-
-    DRF's request wrapping, negotiation and rendering cost more than the call itself here. Served
-    through `scenic_ops.wsgi` these paths also skip the middleware stack (`core.lean`).
-    """
-
-    def wrap(func):
-        func.cls = documented_by
-        func.initkwargs = {}
-        return csrf_exempt(func)
-
-    return wrap
-
-
-@lean.route("/api/v1/ticketing/availability", when=lambda env: env["REQUEST_METHOD"] == "GET")
-@lean_view(AvailabilityView)
-def availability(request):
-    if request.method != "GET":
-        return JsonResponse(error_body(CoreCode.METHOD_NOT_ALLOWED), status=405)
-    try:
-        body = selectors.availability_json(_date(request.GET.get("date")))
-    except TicketingError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
-    response = HttpResponse(body, content_type="application/json")
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-class PublicKeyView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        summary="Ticket-signing public key (for gates verifying QR tokens offline)",
-        responses={200: OpenApiTypes.OBJECT},
-        examples=[
-            OpenApiExample(
-                "Key",
-                response_only=True,
-                value={
-                    "algorithm": "Ed25519",
-                    "kid": "3a6f0c2d",
-                    "public_key": "base64 of 32 bytes",
-                    "pem": "-----BEGIN…",
-                },
-            )
-        ],
-        tags=["ticketing"],
-    )
-    def get(self, request):
-        return Response(
-            {
-                "algorithm": "Ed25519",
-                "kid": tokens.key_id(),
-                "public_key": tokens.public_key_b64(),
-                "pem": tokens.public_key_pem(),
-                "format": "SO1.<base64url payload>.<base64url signature over 'SO1.<payload>'>",
-            }
-        )
-
-
-class PaymentNotifyView(APIView):
-    """Asynchronous notifications from payment providers (signed; replays are ignored)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    parser_classes: list = []
-
-    @extend_schema(
-        summary="Payment provider notification",
-        request=OpenApiTypes.BINARY,
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR},
-        tags=["payments"],
-    )
-    def post(self, request, provider: str):
-        outcome = services.handle_notification(provider, request._request.body, request.META)
-        return Response({"result": "ok", "outcome": outcome})
-
-
-# --- partner API ----------------------------------------------------------------------------------
 class PartnerView(APIView):
     authentication_classes = [PartnerAuthentication]
     permission_classes = [HasScope]
@@ -485,7 +246,7 @@ class CalendarView(PartnerView):
         tags=["partner"],
     )
     def get(self, request):
-        start = _date(request.GET.get("start"), default=timezone.localdate())
+        start = date_param(request.GET.get("start"), default=timezone.localdate())
         try:
             days = int(request.GET.get("days", 30))
         except ValueError:
@@ -496,14 +257,16 @@ class CalendarView(PartnerView):
 
 
 class OrdersView(PartnerView):
+    """Documents `partner_orders` (POST, which serves the URL on every request) and answers GET."""
+
     required_scopes = ("ticketing:book",)
-    defer_guard = True
 
     @extend_schema(
         summary="Create an order (hold, or confirmed for prepaid partners)",
         description="Idempotent on `external_id`: repeating a create returns the first order with "
-        "`replayed: true` (HTTP 200). Every ticket is real-name; ID numbers are validated (GB 11643 for "
-        "resident ID cards) and per-ID limits apply across all channels.",
+        "`replayed: true` (HTTP 200); the same `external_id` with another order (other visitors, "
+        "products or slot) is refused with 409 `external_id_conflict`. Every ticket is real-name; ID "
+        "numbers are validated (GB 11643 for resident ID cards) and per-ID limits apply across all channels.",
         parameters=[*SIGNED, IDEMPOTENCY],
         request=CreateOrderSerializer,
         responses={201: OrderOutSerializer, 200: OrderOutSerializer, 400: ERROR, 401: ERROR, 409: ERROR, 429: ERROR},
@@ -519,18 +282,8 @@ class OrdersView(PartnerView):
         ],
         tags=["partner"],
     )
-    @idempotent
     def post(self, request):
-        guard = getattr(request, "partner_guard", None)
-        try:
-            booking = services.book(parse_booking(request.data, self.partner(request)), guard=guard)
-        except GuardRefused as exc:
-            raise refusal(exc.outcome) from None
-        except TicketingError:
-            if guard is not None and remaining.check(guard) in ("replayed", "rate_limited"):
-                raise refusal(guard.outcome) from None
-            raise
-        return Response(booking_json(booking), status=200 if booking.replayed else 201)
+        return partner_orders(request._request)
 
     @extend_schema(
         summary="Find an order by the partner's order id",
@@ -543,21 +296,17 @@ class OrdersView(PartnerView):
         return Response(order_json(self.order(request, external_id)))
 
 
-_orders_drf = OrdersView.as_view()
+_orders_get = OrdersView.as_view()
 
 
-@lean.route(
-    "/api/v1/ticketing/partner/orders",
-    when=lambda env: env["REQUEST_METHOD"] == "POST" and "HTTP_IDEMPOTENCY_KEY" not in env,
-)
+@lean.route("/api/v1/ticketing/partner/orders", when=lambda env: env["REQUEST_METHOD"] == "POST")
 @lean_view(OrdersView)
 def partner_orders(request):
-    """The hot path of the partner API: create an order without DRF's per-request machinery.
-
-    GET, and creates sent with an Idempotency-Key, go through the DRF view (same behaviour).
-    """
-    if request.method != "POST" or "HTTP_IDEMPOTENCY_KEY" in request.META:
-        return _orders_drf(request)
+    """The partner's create — every one, with or without an Idempotency-Key — on one path: signed
+    request, one Redis round trip (nonce, rate limit, pending places), one MariaDB round trip.
+    GET (find an order) is the DRF view."""
+    if request.method != "POST":
+        return _orders_get(request)
     try:
         key, partner, guard = verify_request(request, defer_guard=True)
         if "ticketing:book" not in key.scopes and "*" not in key.scopes:
@@ -569,26 +318,49 @@ def partner_orders(request):
             data = json.loads(request.body)
         except ValueError:
             return JsonResponse(error_body(CoreCode.MALFORMED_JSON), status=400)
-        try:
-            booking = services.book(parse_booking(data, partner), guard=guard)
-        except GuardRefused as exc:
-            raise refusal(exc.outcome) from None
-        except TicketingError:
-            if remaining.check(guard) in ("replayed", "rate_limited"):
-                raise refusal(guard.outcome) from None
-            raise
+        idempotency_key = request.META.get(idempotency.HEADER)
+        if idempotency_key is None:
+            return _create(data, partner, guard)
+        result = idempotency.guarded(
+            scope=f"key:{key.pk}",
+            key=idempotency_key,
+            fingerprint=idempotency.fingerprint_of(request.method, request.path, data),
+            work=lambda: _create(data, partner, guard),
+            status_of=lambda response: response.status_code,
+            body_of=lambda response: json.loads(response.content),
+        )
+        if isinstance(result, idempotency.Stored):
+            replay = JsonResponse(result.body, status=result.status)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        return result
     except Exception as exc:  # noqa: BLE001 - mapped exactly as the DRF views map them
-        response = exception_handler(exc, {})
-        if response is None:
-            raise
-        out = JsonResponse(response.data, status=response.status_code)
-        for header in ("Retry-After", "WWW-Authenticate"):
-            if header in response:
-                out[header] = response[header]
-        if out.status_code == 401 and "WWW-Authenticate" not in out:
-            out["WWW-Authenticate"] = "ApiKey"
-        return out
+        return _error_response(exc)
+
+
+def _create(data, partner, guard) -> JsonResponse:
+    try:
+        booking = services.book(parse_booking(data, partner), guard=guard)
+    except GuardRefused as exc:
+        return _error_response(refusal(exc.outcome))
+    except TicketingError as exc:
+        if remaining.check(guard) in ("replayed", "rate_limited"):
+            return _error_response(refusal(guard.outcome))
+        return _error_response(exc)
     return JsonResponse(booking_json(booking), status=200 if booking.replayed else 201)
+
+
+def _error_response(exc: Exception) -> JsonResponse:
+    response = exception_handler(exc, {})
+    if response is None:
+        raise exc
+    out = JsonResponse(response.data, status=response.status_code)
+    for header in ("Retry-After", "WWW-Authenticate"):
+        if header in response:
+            out[header] = response[header]
+    if out.status_code == 401 and "WWW-Authenticate" not in out:
+        out["WWW-Authenticate"] = "ApiKey"
+    return out
 
 
 class OrderView(PartnerView):
