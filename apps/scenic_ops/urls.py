@@ -20,8 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", core_views.offline_docs(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", core_views.offline_docs(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("api/v1/whoami", core_views.whoami, name="api-whoami"),
     path("rq/", include("django_rq.urls")),
 ]
