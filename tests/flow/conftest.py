@@ -51,6 +51,38 @@ def site(db):
 
 
 @pytest.fixture
+def busy_site(site):
+    """Figures on every part of the page: a yellow level, a spot, car parks, a wait, a traffic note."""
+    from scenic_ops.flow.models import ParkingLot
+    from scenic_ops.flow.services import evaluate, publish_notice, record_passages
+
+    record_passages(None, entries=900, exits=80)  # 820 of 1,000: yellow
+    record_passages("summit", entries=120, exits=30)  # 90 of 100
+    record_passages("temple", entries=60, exits=20)
+    ParkingLot.objects.filter(zone__code="parking-p1").update(occupied=47, state_at=timezone.now())
+    site["queue"].length = 60
+    site["queue"].state_at = timezone.now()
+    site["queue"].save()
+    publish_notice(traffic_note="云岫山路车多缓行", traffic_note_en="Slow traffic on Yunxiu Road")
+    evaluate()
+    return site
+
+
+@pytest.fixture
+def issued_forecasts(site):
+    """200 days of history at about a tenth of capacity, and the forecasts issued from it."""
+    from scenic_ops.flow.history import generate
+    from scenic_ops.flow.models import DailyFlow
+    from scenic_ops.flow.services import forecasts
+
+    today = timezone.localdate()
+    cal = forecasts.holiday_calendar()
+    history = generate(today - dt.timedelta(days=200), today - dt.timedelta(days=1), cal, daily_cap=2250, hourly=False)
+    DailyFlow.objects.bulk_create([DailyFlow(day=d, entries=v // 10) for d, v in history.daily.items()])
+    forecasts.issue()
+
+
+@pytest.fixture
 def make_device(site):
     """make_device("people", zone="summit") -> (device, api key secret)."""
     from scenic_ops.flow.models import CountingDevice

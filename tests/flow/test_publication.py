@@ -4,33 +4,13 @@ big screen at 1920×1080, with real numbers."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
 import requests
 from django.test import Client
-from django.utils import timezone
 
-from scenic_ops.flow.services import evaluate, publish_notice, record_passages
-
-
-@pytest.fixture
-def busy_site(site):
-    """Figures on every part of the page: a yellow level, a spot, car parks, a wait, a traffic note."""
-    from scenic_ops.flow.models import ParkingLot
-
-    record_passages(None, entries=900, exits=80)  # 820 of 1,000: yellow
-    record_passages("summit", entries=120, exits=30)  # 90 of 100
-    record_passages("temple", entries=60, exits=20)
-    ParkingLot.objects.filter(zone__code="parking-p1").update(occupied=47, state_at=timezone.now())
-    site["queue"].length = 60
-    site["queue"].state_at = timezone.now()
-    site["queue"].save()
-    publish_notice(traffic_note="云岫山路车多缓行", traffic_note_en="Slow traffic on Yunxiu Road")
-    evaluate()
-    return site
-
+from scenic_ops.flow.services import record_passages
 
 # --- JSON API ---------------------------------------------------------------------------------
 
@@ -163,17 +143,7 @@ def test_visitor_page_on_a_phone_in_chinese_english_and_elderly_mode(live_server
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_big_screen_at_1920_by_1080_draws_its_charts_from_real_figures(live_server, page, busy_site):
-    from scenic_ops.flow.history import generate
-    from scenic_ops.flow.models import DailyFlow
-    from scenic_ops.flow.services import forecasts
-
-    today = timezone.localdate()
-    cal = forecasts.holiday_calendar()
-    history = generate(today - dt.timedelta(days=200), today - dt.timedelta(days=1), cal, daily_cap=2250, hourly=False)
-    DailyFlow.objects.bulk_create([DailyFlow(day=d, entries=v // 10) for d, v in history.daily.items()])
-    forecasts.issue()
-
+def test_big_screen_at_1920_by_1080_draws_its_charts_from_real_figures(live_server, page, busy_site, issued_forecasts):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{live_server.url}/flow/screen/")
     for chart in ("gauge", "hourly", "parking", "outlook"):

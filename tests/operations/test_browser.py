@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from scenic_ops.operations.models import InspectionResult, InspectionTask, RepairTicket
 from scenic_ops.operations.services import inspections
+from scenic_ops.operations.views import CACHE_VERSION
 from tests.operations.conftest import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -179,7 +180,8 @@ def test_the_service_worker_keeps_the_app_shell(round_, page, live_server):
     page.set_viewport_size(PHONE)
     crew_login(page, live_server, round_["inspector"])
     ready = page.evaluate(
-        "navigator.serviceWorker.ready.then(r => caches.open('crew-v2')).then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+        f"navigator.serviceWorker.ready.then(r => caches.open('{CACHE_VERSION}'))"
+        ".then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     )
     assert "/crew/" in ready and any(p.endswith("operations/crew.js") for p in ready)
     assert any(p.endswith("vendor/jsqr/jsQR.js") for p in ready)  # the QR decoder works offline too
@@ -202,3 +204,132 @@ def test_a_photo_of_an_assets_printed_label_opens_the_asset(round_, page, live_s
     page.set_input_files("#scan-photo", str(photo))
     page.wait_for_url(re.compile(rf"#asset/{gate.qr_token}$"))
     expect(page.locator("#view h1")).to_have_text("南山门闸机1号")
+
+
+def _answer(page, key: str):
+    point, item = key.split("-")
+    return page.locator(f'#answers [data-point="{point}"][data-item="{item}"]')
+
+
+def test_a_completed_inspection_opens_read_only_with_its_answers(round_, browser, live_server):
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block", base_url=live_server.url
+    )
+    phone_context(context)
+    page = context.new_page()
+    task = round_["task"]
+    try:
+        crew_login(page, live_server, round_["inspector"])
+        card = page.locator(f'[data-task="{task.pk}"]')
+        card.click()
+        context.set_offline(True)
+        fill_failing_checklist(page, round_)
+        page.click("#submit-checklist")
+        expect(page.locator(f'[data-task="{task.pk}"] .badge.wait')).to_be_visible()
+
+        # Sent but not uploaded yet: what was entered, read-only, not a second empty form
+        card.click()
+        expect(page.locator("#view")).to_contain_text("待上传")
+        expect(_answer(page, round_["working"])).to_contain_text("否")
+        expect(_answer(page, round_["volts"])).to_contain_text("221V")
+        assert page.locator("#view form, #view input, #view select, #view textarea, #view button").count() == 0
+
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.goto(f"{live_server.url}/crew/#today")
+        expect(card).to_contain_text(re.compile("已完成|Done"), timeout=15000)
+
+        # Completed: opens with the answers as the server recorded them, nothing to fill in or send again
+        card.click()
+        working = _answer(page, round_["working"])
+        expect(working).to_contain_text("否")
+        expect(working).to_contain_text("不合格")
+        expect(working).to_contain_text("闸门卡住，无法通行")
+        expect(working).to_contain_text("已附照片")
+        expect(_answer(page, round_["volts"])).to_contain_text("221V")
+        expect(page.locator("#view")).to_contain_text("孙浩 于")
+        expect(page.locator("#view")).to_contain_text("1 项不合格")
+        assert page.locator("#view form, #view input, #view select, #view textarea, #view button").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path="var/screenshots/crew-inspection-done.png", full_page=True)
+        page.reload()  # straight from a link, with today's data from the server
+        expect(_answer(page, round_["volts"])).to_contain_text("221V")
+        task.refresh_from_db()
+        assert task.state == "done" and InspectionResult.objects.filter(task=task).count() == 3
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def repaired(round_, make_user):
+    """A ticket the inspector reported, repaired by the engineer and waiting for the inspector's acceptance."""
+    from scenic_ops.operations.models import Asset
+    from scenic_ops.operations.services import repairs
+    from scenic_ops.workflow import services as workflow
+
+    ticket = repairs.report(
+        title="闸机屏幕碎了", asset=Asset.objects.get(code="gate-south-1"), reported_by=round_["inspector"]
+    )
+    workflow.apply(ticket, "accept", make_user("dispatcher", display_name="吴婷"))
+    ticket.refresh_from_db()
+    repairs.crew_action(ticket, ticket.assignee, "start")
+    ticket.refresh_from_db()
+    repairs.crew_action(ticket, ticket.assignee, "finish", estimated_cost="300")
+    ticket.refresh_from_db()
+    assert ticket.state == "done"
+    return ticket
+
+
+def _state_becomes(ticket, state: str, page) -> None:
+    for _ in range(100):
+        ticket.refresh_from_db()
+        if ticket.state == state:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{ticket} stayed {ticket.state}, not {state}")
+
+
+def test_an_engineer_sees_and_takes_the_tickets_waiting_for_him(round_, repaired, page, live_server):
+    from scenic_ops.operations.services import repairs
+
+    waiting = repairs.report(title="湖区厕所没有水", source="visitor")  # nobody's yet; engineers may accept it
+    page.set_viewport_size(PHONE)
+    crew_login(page, live_server, round_["engineer"])
+    card = page.locator(f'[data-ticket="{waiting.pk}"]')
+    expect(card).to_contain_text("湖区厕所没有水")
+    expect(card).to_contain_text("待您处理")
+    expect(card).to_contain_text("尚未派单")
+    expect(card).to_contain_text("已报修")
+    own = page.locator(f'[data-ticket="{repaired.pk}"]')  # his repair, now the reporter's to accept
+    expect(own).to_contain_text("待验收")
+    expect(own).not_to_contain_text("待您处理")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path="var/screenshots/crew-engineer-tickets.png", full_page=True)
+
+    card.click()
+    page.get_by_role("button", name="受理派单").click()
+    _state_becomes(waiting, "assigned", page)
+    after = page.locator(f'[data-ticket="{waiting.pk}"]')
+    if waiting.assignee == round_["engineer"]:  # dispatched to him by zone and skill: his to start
+        expect(after).to_contain_text("已派单", timeout=10000)
+        expect(after).to_contain_text("待您处理")
+    else:  # dispatched to the other engineer: no longer waiting for him
+        expect(after).to_have_count(0, timeout=10000)
+
+
+def test_the_reporter_accepts_the_repair_from_the_phone(round_, repaired, page, live_server):
+    from scenic_ops.operations.models import RepairWorkLog
+
+    page.set_viewport_size(PHONE)
+    crew_login(page, live_server, round_["inspector"])
+    page.locator(f'[data-ticket="{repaired.pk}"]').click()
+    expect(page.locator("#ticket-state")).to_have_text("待验收")
+    reopen = page.get_by_role("button", name="验收不通过")
+    reopen.click()  # needs a reason: nothing is sent without one
+    expect(page.locator("#flash")).to_contain_text("请先填写原因或备注")
+    assert page.evaluate("window.crewApp.queue().then(q => q.length)") == 0
+    page.fill("#ticket-form textarea[name=note]", "屏幕已更换，通行正常")
+    page.get_by_role("button", name="验收通过").click()
+    _state_becomes(repaired, "closed", page)
+    assert RepairWorkLog.objects.get(ticket=repaired, by=round_["inspector"]).note == "验收通过: 屏幕已更换，通行正常"
+    expect(page.locator(f'[data-ticket="{repaired.pk}"]')).to_have_count(0, timeout=10000)

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from scenic_ops.operations.models import InspectionResult, InspectionTask, RepairPhoto, RepairTicket
+from scenic_ops.operations.models.repairs import PRIORITY_RANK
 from scenic_ops.operations.services import inspections
 from tests.operations.conftest import photo
 
@@ -157,7 +158,7 @@ def test_the_engineer_repairs_from_the_phone(phone):
     engineer.get("/crew/")
     today = engineer.get(API + "crew/today").json()
     assert [t["id"] for t in today["tickets"]] == [ticket.pk]
-    assert today["tickets"][0]["actions"] == ["accept"]
+    assert [a["verb"] for a in today["tickets"][0]["actions"]] == ["accept"]
     token = csrf(engineer)
 
     def act(verb, body, files=None):
@@ -183,6 +184,139 @@ def test_the_engineer_repairs_from_the_phone(phone):
     assert list(ticket.photos.order_by("id").values_list("stage", flat=True)) == ["report", "before", "after"]
     unknown = act("explode", {"client_id": "boom-0000001"})
     assert unknown.json()["code"] in ("ops_unknown_action", "workflow_state_changed")
+
+
+def test_a_completed_inspection_comes_back_with_its_answers(phone):
+    """The app shows a completed checklist read-only: today's work carries what was answered."""
+    before = phone["client"].get(API + "crew/today").json()["inspections"][0]
+    assert before["state"] == "pending" and before["results"] == []
+    url = f"crew/inspections/{phone['task'].pk}/submit"
+    assert post_multipart(phone, url, submission(phone), {"p-gate": photo("gate.png")}).status_code == 200
+    task = phone["client"].get(API + "crew/today").json()["inspections"][0]
+    assert task["state"] == "done" and task["completed_by"] == "孙浩" and task["completed_at"]
+    answers = {(r["point"], r["item"]): r for r in task["results"]}
+    point, items = phone["point"], phone["items"]
+    assert set(answers) == {(point, i) for i in items.values()}  # every item of the route, once
+    working = answers[(point, items["闸机运转正常"])]
+    assert (working["answer"], working["passed"], working["note"], working["photo"]) == ("否", False, "闸门不动", True)
+    assert working["answered_by"] == "孙浩"
+    volts = answers[(point, items["电压"])]
+    assert (volts["answer"], volts["passed"], volts["photo"]) == ("220V", True, False)
+    assert answers[(point, items["备注"])]["answer"] == ""
+
+
+@pytest.fixture
+def tickets(phone, make_user):
+    """Repair tickets in every situation an engineer meets (phone's engineer 赵磊 covers the south gate)."""
+    from scenic_ops.operations.services import repairs
+    from scenic_ops.workflow import services as workflow
+
+    engineer, inspector = phone["engineer"], phone["inspector"]
+    other = make_user("engineer", display_name="钱卫东")
+    dispatcher = make_user("dispatcher", display_name="吴婷")
+    admin = make_user(superuser=True)
+    # nobody's yet: the dispatcher or any engineer may accept it
+    waiting = repairs.report(title="湖区厕所没有水", source="visitor")
+    # an inspection's ticket: assigned to 赵磊 at once by the rule
+    mine = repairs.report(title="闸机卡住", asset=phone["gate"], source="inspection", reported_by=inspector)
+    # accepted and given to another engineer: nothing for 赵磊 to do
+    theirs = repairs.report(title="路灯不亮", source="visitor")
+    workflow.apply(theirs, "accept", dispatcher)
+    theirs.refresh_from_db()
+    if theirs.assignee != other:
+        workflow.reassign(theirs, other, admin)
+    # repaired by 赵磊, waiting for the reporter (the inspector) to accept the work
+    done = repairs.report(title="闸机屏幕碎了", asset=phone["gate"], reported_by=inspector)
+    workflow.apply(done, "accept", dispatcher)
+    done.refresh_from_db()
+    assert done.assignee == engineer
+    repairs.crew_action(done, engineer, "start")
+    done.refresh_from_db()
+    repairs.crew_action(done, engineer, "finish", estimated_cost="300")
+    done.refresh_from_db()
+    closed = repairs.report(title="已处理的报修", source="visitor")
+    workflow.apply(closed, "reject", dispatcher, "重复报修")
+    for ticket in (waiting, mine, theirs, done, closed):
+        ticket.refresh_from_db()
+    assert (waiting.state, mine.state, theirs.state, done.state, closed.state) == (
+        "reported",
+        "reported",
+        "assigned",
+        "done",
+        "rejected",
+    )
+    assert mine.assignee == engineer and theirs.assignee == other
+    return {"waiting": waiting, "mine": mine, "theirs": theirs, "done": done, "closed": closed, "other": other}
+
+
+def crew_client(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get("/crew/")
+    return client
+
+
+def crew_post(client: Client, ticket_id: int, verb: str, body: dict):
+    return client.post(
+        API + f"crew/tickets/{ticket_id}/{verb}",
+        {"payload": json.dumps(body)},
+        HTTP_X_CSRFTOKEN=csrf(client),
+        HTTP_IDEMPOTENCY_KEY=body["client_id"],
+    )
+
+
+def test_the_engineer_sees_the_tickets_waiting_for_him_as_the_approvals_inbox_does(phone, tickets):
+    from scenic_ops.workflow.selectors import inbox
+
+    engineer = phone["engineer"]
+    shown = {t["id"]: t for t in crew_client(engineer).get(API + "crew/today").json()["tickets"]}
+    t = tickets
+    assert set(shown) == {t["waiting"].pk, t["mine"].pk, t["done"].pk}
+    desk = {item.document.pk for item in inbox(engineer, document_type="operations.repairticket").items}
+    assert desk == {t["waiting"].pk, t["mine"].pk}  # what he may act on: in the app as in the desk's inbox
+    waiting = shown[t["waiting"].pk]
+    assert waiting["actions"] == [
+        {"verb": "accept", "action": "accept", "label": "受理派单", "comment_required": False}
+    ]
+    assert (waiting["state_label"], waiting["assignee"], waiting["mine"]) == ("已报修", "", False)
+    assert shown[t["mine"].pk]["mine"] is True and shown[t["mine"].pk]["assignee"] == "赵磊"
+    # his own repair, now the reporter's to accept: listed, with nothing for him to press
+    assert (shown[t["done"].pk]["state_label"], shown[t["done"].pk]["actions"]) == ("待验收", [])
+    # urgent and high first, then by SLA due time
+    order = [(PRIORITY_RANK[r["priority"]], r["resolution_due"] or "9") for r in shown.values()]
+    assert order == sorted(order)
+
+
+def test_the_crew_act_on_waiting_tickets_as_the_desk_would_let_them(phone, tickets):
+    from scenic_ops.operations.models import RepairWorkLog
+
+    engineer, inspector = crew_client(phone["engineer"]), crew_client(phone["inspector"])
+    waiting, done = tickets["waiting"], tickets["done"]
+    accepted = crew_post(engineer, waiting.pk, "accept", {"client_id": "accept-waiting-1"})
+    assert accepted.status_code == 200 and accepted.json()["state"] == "assigned"
+
+    # The inspector who reported it accepts the work from the phone: the action the desk offers him
+    offered = {t["id"]: t for t in inspector.get(API + "crew/today").json()["tickets"]}[done.pk]["actions"]
+    assert [(a["verb"], a["comment_required"]) for a in offered] == [("accept_work", False), ("reopen", True)]
+    # …but not what the desk would refuse: the engineer may not accept his own work
+    refused = crew_post(engineer, done.pk, "accept_work", {"client_id": "accept-work-eng"})
+    assert refused.status_code == 403 and refused.json()["code"].startswith("workflow_")
+    missing = crew_post(inspector, done.pk, "reopen", {"client_id": "reopen-no-note1"})
+    assert (missing.status_code, missing.json()["code"]) == (400, "workflow_comment_required")
+    done.refresh_from_db()
+    assert done.state == "done" and not RepairWorkLog.objects.filter(ticket=done, by=phone["inspector"]).exists()
+
+    closed = crew_post(inspector, done.pk, "accept_work", {"client_id": "accept-work-ins", "note": "已恢复通行"})
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    again = crew_post(inspector, done.pk, "accept_work", {"client_id": "accept-work-ins", "note": "已恢复通行"})
+    assert again.json() == closed.json()  # a retried upload
+    log = RepairWorkLog.objects.get(ticket=done, by=phone["inspector"])
+    assert (log.action, log.note) == ("note", "验收通过: 已恢复通行")
+    done.refresh_from_db()
+    assert done.state == "closed" and done.verified_by == phone["inspector"]
+    assert done.pk not in {t["id"] for t in crew_client(phone["engineer"]).get(API + "crew/today").json()["tickets"]}
+    unknown = crew_post(inspector, done.pk, "explode", {"client_id": "explode-000001"})
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "ops_unknown_action")
 
 
 def test_the_crew_page_needs_a_staff_login(phone):

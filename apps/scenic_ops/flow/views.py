@@ -81,4 +81,7 @@ def visitor(request):
 
 @require_GET
 def screen(request):
-    return _page(request, "flow/screen.html")
+    _language(request)  # so the screen's own strings follow ?lang= as well
+    strings = {**_strings(), "more": _("+{n} more")}
+    i18n_json = json.dumps(strings, ensure_ascii=False).replace("</", "<\\/")
+    return _page(request, "flow/screen.html", {"i18n_json": i18n_json})

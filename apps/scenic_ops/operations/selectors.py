@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from scenic_ops.core.models import User
 from scenic_ops.operations.models import (
     Alarm,
     Asset,
+    InspectionResult,
     InspectionTask,
     ParkMap,
     PositionFix,
@@ -23,6 +24,7 @@ from scenic_ops.operations.models import (
     Tracker,
 )
 from scenic_ops.operations.models.repairs import PRIORITY_RANK
+from scenic_ops.operations.services import repairs
 from scenic_ops.operations.services.inspections import checklist
 
 CLOSED_STATES = ("closed", "rejected")
@@ -173,6 +175,7 @@ def _point_dict(point, items, lang_en: bool) -> dict[str, Any]:
 
 
 def task_dict(task: InspectionTask, now: dt.datetime) -> dict[str, Any]:
+    done = task.state == InspectionTask.State.DONE
     return {
         "id": task.pk,
         "plan": str(task.plan),
@@ -184,10 +187,35 @@ def task_dict(task: InspectionTask, now: dt.datetime) -> dict[str, Any]:
         "overdue": task.is_overdue(now),
         "failed_items": task.failed_items,
         "points": [_point_dict(p, items, False) for p, items in checklist(task)],
+        "completed_at": task.completed_at.isoformat() if done and task.completed_at else None,
+        "completed_by": str(task.completed_by) if done and task.completed_by_id else "",
+        "results": inspection_results(task) if done else [],
     }
 
 
-def ticket_dict(ticket: RepairTicket, now: dt.datetime, user: User | None = None) -> dict[str, Any]:
+def inspection_results(task: InspectionTask) -> list[dict[str, Any]]:
+    """A completed checklist's answers as recorded, one per route point and item (read-only in the app)."""
+    return [
+        {
+            "point": r.point_id,
+            "item": r.item_id,
+            "answer": r.answer_display,
+            "passed": r.passed,
+            "note": r.note,
+            "photo": bool(r.photo),
+            "answered_at": r.answered_at.isoformat(),
+            "answered_by": str(r.answered_by) if r.answered_by_id else "",
+        }
+        for r in task.results.all()
+    ]
+
+
+def ticket_dict(
+    ticket: RepairTicket, now: dt.datetime, user: User | None = None, actions: list | None = None
+) -> dict[str, Any]:
+    """A ticket as the crew app shows it; `actions` are the workflow's (available_actions) when known."""
+    if actions is None:
+        actions = _actions_for(ticket, user)
     return {
         "id": ticket.pk,
         "title": ticket.title,
@@ -199,30 +227,57 @@ def ticket_dict(ticket: RepairTicket, now: dt.datetime, user: User | None = None
         "state": ticket.state,
         "state_label": _with_state_labels([ticket])[0].state_label,
         "source": ticket.get_source_display(),
+        "assignee": str(ticket.assignee) if ticket.assignee_id else "",
+        "mine": bool(user is not None and ticket.assignee_id == user.pk),
         "resolution_due": ticket.resolution_due.isoformat() if ticket.resolution_due else None,
         "overdue": bool(ticket.resolution_due and ticket.resolution_due < now),
         "sla_status": ticket.sla_status,
         "estimated_cost": str(ticket.estimated_cost),
         "position": [float(ticket.latitude), float(ticket.longitude)] if ticket.latitude is not None else None,
-        "actions": crew_verbs(ticket, user),
+        "actions": [_action_dict(a) for a in actions],
     }
 
 
-VERB_OF_ACTION = {"accept": "accept", "start": "start", "hold": "pause", "resume": "resume", "finish": "finish"}
-
-
-def crew_verbs(ticket: RepairTicket, user: User | None = None) -> list[str]:
-    """The crew app's buttons: the workflow actions this user may take now that the app knows."""
+def _actions_for(ticket: RepairTicket, user: User | None) -> list:
     if user is None:
         return []
     from scenic_ops.workflow import services as workflow
 
-    actions = workflow.available_actions(ticket, user)
-    return [VERB_OF_ACTION[a.action] for a in actions if a.action in VERB_OF_ACTION]
+    return workflow.available_actions(ticket, user)
+
+
+def _action_dict(action) -> dict[str, Any]:
+    """A workflow action as a button: `verb` is what the app posts (crew/tickets/<id>/<verb>)."""
+    return {
+        "verb": repairs.VERB_OF_ACTION.get(action.action, action.action),
+        "action": action.action,
+        "label": action.label,
+        "comment_required": action.comment_required,
+    }
+
+
+def crew_tickets(user: User, *, now: dt.datetime | None = None) -> list[tuple[RepairTicket, list]]:
+    """The repair tickets waiting for `user`, as the approvals inbox has them: open tickets assigned to
+    them, and every ticket on which the workflow lets them act now (to accept, approve, accept the work…),
+    each with those actions; by priority, then by SLA due time."""
+    from scenic_ops.workflow import registry
+    from scenic_ops.workflow import selectors as workflow_inbox
+
+    now = now or timezone.now()
+    waiting = {
+        item.document.pk: (item.document, item.actions)
+        for item in workflow_inbox.inbox(user, document_type=registry.key_of(RepairTicket), now=now).items
+    }
+    assigned = RepairTicket.objects.filter(assignee=user).exclude(state__in=CLOSED_STATES).exclude(pk__in=list(waiting))
+    rows = list(waiting.values()) + [(t, _actions_for(t, user)) for t in assigned.select_related("asset", "zone")]
+    far = now + dt.timedelta(days=3650)
+    rows.sort(key=lambda row: (PRIORITY_RANK.get(row[0].priority, 9), row[0].resolution_due or far, row[0].pk))
+    return rows
 
 
 def my_work_today(user: User, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Today's inspections in route order and open repair tickets by priority and SLA."""
+    """Today's inspections in route order (the completed ones with their answers) and the repair
+    tickets waiting for the user (`crew_tickets`)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     tasks = (
@@ -231,14 +286,10 @@ def my_work_today(user: User, *, now: dt.datetime | None = None) -> dict[str, An
             Q(day=today) | Q(day__lt=today, state__in=[InspectionTask.State.PENDING, InspectionTask.State.IN_PROGRESS])
         )
         .exclude(state=InspectionTask.State.MISSED)
-        .select_related("plan", "plan__template")
+        .select_related("plan", "plan__template", "completed_by")
+        .prefetch_related(Prefetch("results", queryset=InspectionResult.objects.select_related("item", "answered_by")))
         .order_by("starts_at", "pk")
     )
-    tickets = list(
-        RepairTicket.objects.filter(assignee=user).exclude(state__in=CLOSED_STATES).select_related("asset", "zone")
-    )
-    far = now + dt.timedelta(days=3650)
-    tickets.sort(key=lambda t: (PRIORITY_RANK.get(t.priority, 9), t.resolution_due or far, t.pk))
     from scenic_ops.operations.models import DispatchCall
 
     calls = DispatchCall.objects.filter(user=user, state=DispatchCall.State.CALLING, expires_at__gte=now)
@@ -246,7 +297,7 @@ def my_work_today(user: User, *, now: dt.datetime | None = None) -> dict[str, An
         "generated_at": now.isoformat(),
         "user": {"id": user.pk, "name": str(user)},
         "inspections": [task_dict(t, now) for t in tasks],
-        "tickets": [ticket_dict(t, now, user) for t in tickets],
+        "tickets": [ticket_dict(t, now, user, actions) for t, actions in crew_tickets(user, now=now)],
         "calls": [
             {
                 "id": c.pk,

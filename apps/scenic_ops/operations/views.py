@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -22,7 +23,7 @@ from scenic_ops.operations.models import Asset
 
 LANGS = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 CREW_LOGIN = "/crew/login/"
-CACHE_VERSION = "crew-v2"
+CACHE_VERSION = "crew-v3"
 
 
 def _language(request) -> str | None:
@@ -86,6 +87,13 @@ def strings() -> dict[str, str]:
         "done": _("Done"),
         "waiting": _("Waiting to upload"),
         "failed_items": _("{n} failed"),
+        "failed": pgettext("checklist answer", "Failed"),
+        "completed": _("Completed at {time} by {name}"),
+        "photo_attached": _("Photo attached"),
+        "your_turn": _("Waiting for you"),
+        "assigned_to": _("Assigned to {name}"),
+        "unassigned": _("Not assigned yet"),
+        "reason_needed": _("Please give a reason or remarks first."),
         "accept": _("Accept"),
         "start": _("Start work"),
         "pause": _("Wait for parts"),

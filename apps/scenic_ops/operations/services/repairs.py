@@ -30,6 +30,7 @@ from scenic_ops.operations.models import (
     RepairWorkLog,
 )
 from scenic_ops.operations.services.common import check_client_id, check_photo, lat_lng
+from scenic_ops.workflow import registry
 from scenic_ops.workflow import services as workflow
 
 Source = RepairTicket.Source
@@ -42,6 +43,9 @@ CREW_ACTIONS = {
     "resume": ("resume", RepairWorkLog.Action.RESUME, None),
     "finish": ("finish", RepairWorkLog.Action.FINISH, RepairPhoto.Stage.AFTER),
 }
+# Each of those workflow actions' crew verb (hold → pause); the app posts any other action of the
+# workflow under its own code.
+VERB_OF_ACTION = {action: verb for verb, (action, _log, _stage) in CREW_ACTIONS.items()}
 OPEN_STATES_EXCLUDED = ("closed", "rejected")
 CATEGORY_OF_KIND = {
     AssetCategory.Kind.GATE: RepairTicket.Category.ELECTRICAL,
@@ -274,7 +278,9 @@ def crew_action(
     client_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> RepairWorkLog:
-    """Start, pause (wait for parts), resume or finish a repair from the phone.
+    """Accept, start, pause (wait for parts), resume or finish a repair from the phone, or take any
+    other action of the ticket's workflow the desk would offer the user (accept the work, reopen,
+    approve the cost, do not accept …), posted under the action's code.
 
     The workflow engine decides whether `user` may (only the assignee, or a dispatcher);
     a refusal raises WorkflowError and nothing is saved. The same `client_id` again
@@ -286,9 +292,13 @@ def crew_action(
         done = RepairWorkLog.objects.filter(client_id=client_id).first()
         if done is not None:
             return done
-    if verb not in CREW_ACTIONS:
+    verb = VERB_OF_ACTION.get(verb, verb)
+    if verb in CREW_ACTIONS:
+        action, log_action, photo_stage = CREW_ACTIONS[verb]
+    elif verb in _workflow_actions(ticket):
+        action, log_action, photo_stage = verb, RepairWorkLog.Action.NOTE, None
+    else:
         raise OpsError(OpsCode.UNKNOWN_ACTION, action=str(verb)[:20])
-    action, log_action, photo_stage = CREW_ACTIONS[verb]
     lat, lng = lat_lng(latitude, longitude)
     for photo in photos:
         check_photo(photo)
@@ -318,7 +328,9 @@ def crew_action(
             RepairPart.objects.create(ticket=ticket, name=name, quantity=quantity, unit_cost=unit_cost)
         if part_rows:
             refresh_costs(ticket)
-        workflow.apply(ticket, action, user, note, now=now)
+        outcome = workflow.apply(ticket, action, user, note, now=now)
+        if log_action == RepairWorkLog.Action.NOTE:  # the work log names the workflow's action
+            note = f"{outcome.entry.action_label}: {note}" if note else outcome.entry.action_label
         entry = RepairWorkLog.objects.create(
             ticket=ticket,
             action=log_action,
@@ -332,6 +344,14 @@ def crew_action(
         for photo in photos:
             add_photo(ticket, photo, photo_stage or RepairPhoto.Stage.AFTER, user)
     return entry
+
+
+def _workflow_actions(ticket: RepairTicket) -> set[str]:
+    track = workflow.track_of(ticket)
+    flow = (
+        track.workflow if track is not None and track.workflow_id else workflow.active_workflow(registry.key_of(ticket))
+    )
+    return {t.action for t in flow.transition_list()} if flow is not None else set()
 
 
 def refresh_costs(ticket: RepairTicket) -> None:

@@ -282,9 +282,11 @@
       html.push('<h2 class="h2">' + esc(S.tickets) + "</h2>");
       if (!today.tickets.length) html.push('<p class="muted">' + esc(S.nothing) + "</p>");
       today.tickets.forEach(function (t) {
+        var yours = actionsOf(t).length ? ' <span class="badge turn">' + esc(S.your_turn) + "</span>" : "";
         html.push('<a class="card ticket prio-' + esc(t.priority) + '" href="#ticket/' + t.id + '" data-ticket="' + t.id + '"><strong>' + esc(t.title) + "</strong>" +
-          '<br><span class="badge">' + esc(t.priority_label) + "</span> " + esc(t.asset) +
+          '<br><span class="badge">' + esc(t.priority_label) + '</span> <span class="badge state">' + esc(t.state_label || t.state) + "</span>" + yours + " " + esc(t.asset) +
           (t.resolution_due ? ' · <span class="' + (t.overdue ? "bad" : "") + '">' + esc(fmt(S.due, { time: t.resolution_due.slice(5, 10) + " " + hhmm(t.resolution_due) })) + "</span>" : "") +
+          (t.mine === false ? '<br><span class="muted">' + esc(t.assignee ? fmt(S.assigned_to, { name: t.assignee }) : S.unassigned) + "</span>" : "") +
           "</a>");
       });
       view.innerHTML = html.join("");
@@ -313,6 +315,12 @@
   }
   function findTicket(id) {
     return today && today.tickets.filter(function (t) { return t.id === id; })[0];
+  }
+  // The workflow's actions for this user, as the desk offers them (older saved data held verbs only).
+  function actionsOf(ticket) {
+    return (ticket.actions || []).map(function (a) {
+      return typeof a === "string" ? { verb: a, action: a, label: S[a] || a, comment_required: a === "pause" } : a;
+    });
   }
 
   function itemHtml(point, item) {
@@ -352,9 +360,61 @@
   function renderTask(id) {
     var task = findTask(id);
     if (!task) { view.innerHTML = '<p class="muted">' + esc(S.not_found) + '</p><a href="#today">' + esc(S.back) + "</a>"; return; }
+    return queueAll().then(function (rows) {
+      var queued = rows.filter(function (r) { return r.url === "crew/inspections/" + id + "/submit" && !r.failed; })[0];
+      if (task.state === "done") return renderAnswers(task, task.results || [], false);
+      if (queued) return renderAnswers(task, queuedResults(task, queued), true);
+      renderChecklist(task);
+    });
+  }
+
+  // What the phone sent and has not uploaded yet, shaped like the server's results.
+  function queuedResults(task, entry) {
+    var items = {};
+    task.points.forEach(function (p) { p.items.forEach(function (i) { items[i.id] = i; }); });
+    return (entry.payload.answers || []).map(function (a) {
+      var item = items[a.item] || {};
+      var value = a.value || "";
+      if (item.kind === "yes_no" && value) value = value === "yes" ? S.yes : S.no;
+      else if (item.kind === "signature" && value) value = S.signature;
+      else if (item.kind === "number" && value) value = value + (item.unit || "");
+      return { point: a.point, item: a.item, answer: value, passed: !(a.value && fails(item, a.value)), note: a.note || "", photo: !!a.photo };
+    });
+  }
+
+  // A completed checklist opens read-only with its answers; nothing on it can be changed or sent again.
+  function renderAnswers(task, results, waiting) {
+    var byKey = {};
+    results.forEach(function (r) { byKey[(r.point || 0) + "-" + r.item] = r; });
+    var html = ['<a href="#today" class="back">‹ ' + esc(S.back) + '</a><h1 class="h">' + esc(task.plan) + "</h1>"];
+    if (waiting) html.push('<p class="badge wait">' + esc(S.waiting) + "</p>");
+    else {
+      html.push('<p><span class="badge ok">' + esc(S.done) + "</span>" +
+        (task.failed_items ? ' <span class="badge bad">' + esc(fmt(S.failed_items, { n: task.failed_items })) + "</span>" : "") + "</p>");
+      if (task.completed_at) html.push('<p class="muted">' + esc(fmt(S.completed, { time: hhmm(task.completed_at), name: task.completed_by })) + "</p>");
+    }
+    html.push('<div id="answers" class="answers">');
+    task.points.forEach(function (point, index) {
+      html.push('<section class="point"><h2 class="legend">' + esc(fmt(S.point, { n: index + 1 })) + (point.name ? " · " + esc(point.name) : "") + "</h2>");
+      point.items.forEach(function (item) {
+        var r = byKey[(point.id || 0) + "-" + item.id] || { answer: "", passed: true, note: "", photo: false };
+        html.push('<div class="item answered' + (r.passed ? "" : " failed") + '" data-item="' + item.id + '" data-point="' + (point.id || "") + '">' +
+          '<div class="q">' + esc(item.label) + "</div>" +
+          '<div class="a"><span class="value">' + esc(r.answer || "—") + "</span>" +
+          (r.passed ? "" : ' <span class="badge bad">' + esc(S.failed) + "</span>") +
+          (r.photo ? ' <span class="badge">' + esc(S.photo_attached) + "</span>" : "") + "</div>" +
+          (r.note ? '<div class="hint">' + esc(S.note) + ": " + esc(r.note) + "</div>" : "") + "</div>");
+      });
+      html.push("</section>");
+    });
+    html.push("</div>");
+    view.innerHTML = html.join("");
+  }
+
+  function renderChecklist(task) {
+    var id = task.id;
     var html = ['<a href="#today" class="back">‹ ' + esc(S.back) + '</a><h1 class="h">' + esc(task.plan) + "</h1>",
       '<p class="muted">' + esc(fmt(S.due, { time: hhmm(task.due_at) })) + "</p>"];
-    if (task.state === "done") html.push('<p class="badge ok">' + esc(S.done) + "</p>");
     html.push('<form id="checklist" novalidate>');
     task.points.forEach(function (point, index) {
       html.push('<fieldset class="point"><legend>' + esc(fmt(S.point, { n: index + 1 })) + (point.name ? " · " + esc(point.name) : "") + "</legend>");
@@ -362,7 +422,7 @@
       html.push("</fieldset>");
     });
     html.push('<div id="form-errors" class="error" role="alert" hidden></div>');
-    html.push('<button type="submit" class="primary big" id="submit-checklist"' + (task.state === "done" ? " disabled" : "") + ">" + esc(S.submit) + "</button></form>");
+    html.push('<button type="submit" class="primary big" id="submit-checklist">' + esc(S.submit) + "</button></form>");
     view.innerHTML = html.join("");
     setupSignatures();
     if (task.state === "pending" && navigator.onLine) {
@@ -477,16 +537,20 @@
     if (!t) { view.innerHTML = '<p class="muted">' + esc(S.not_found) + '</p><a href="#today">' + esc(S.back) + "</a>"; return; }
     return queueAll().then(function (rows) {
       var queued = rows.some(function (r) { return r.url.indexOf("crew/tickets/" + id + "/") === 0 && !r.failed; });
+      var actions = actionsOf(t);
       var html = ['<a href="#today" class="back">‹ ' + esc(S.back) + '</a><h1 class="h">' + esc(t.title) + "</h1>",
-        '<p><span class="badge">' + esc(t.priority_label) + "</span> " + esc(t.asset) + " " + esc(t.zone) + "</p>",
+        '<p><span class="badge">' + esc(t.priority_label) + '</span> <span class="badge state" id="ticket-state">' + esc(t.state_label || t.state) + "</span> " + esc(t.asset) + " " + esc(t.zone) + "</p>",
+        t.mine === false ? '<p class="muted">' + esc(t.assignee ? fmt(S.assigned_to, { name: t.assignee }) : S.unassigned) + "</p>" : "",
         t.resolution_due ? '<p class="' + (t.overdue ? "bad" : "muted") + '">' + esc(fmt(S.due, { time: t.resolution_due.slice(0, 10) + " " + hhmm(t.resolution_due) })) + "</p>" : "",
         '<p class="pre">' + esc(t.description) + "</p>"];
       if (queued) html.push('<p class="badge wait">' + esc(S.waiting) + "</p>");
-      if (t.actions.length && !queued) {
+      if (actions.length && !queued) {
         html.push('<form id="ticket-form"><textarea name="note" rows="2" placeholder="' + esc(S.reason) + '"></textarea>' +
           '<label class="photo">' + esc(S.photo) + ' <input type="file" accept="image/*" capture="environment" name="photos" multiple></label>');
-        if (t.actions.indexOf("finish") >= 0) html.push('<label>' + esc(S.cost) + ' <input type="number" step="0.01" min="0" name="estimated_cost" value="' + esc(t.estimated_cost) + '"></label>');
-        html.push('<div class="row">' + t.actions.map(function (a) { return '<button type="button" class="primary" data-verb="' + a + '">' + esc(S[a] || a) + "</button>"; }).join("") + "</div></form>");
+        if (actions.some(function (a) { return a.verb === "finish"; })) html.push('<label>' + esc(S.cost) + ' <input type="number" step="0.01" min="0" name="estimated_cost" value="' + esc(t.estimated_cost) + '"></label>');
+        html.push('<div class="row">' + actions.map(function (a) {
+          return '<button type="button" class="primary" data-verb="' + esc(a.verb) + '"' + (a.comment_required ? ' data-comment="1"' : "") + ">" + esc(a.label) + "</button>";
+        }).join("") + "</div></form>");
       }
       view.innerHTML = html.join("");
       view.querySelectorAll("[data-verb]").forEach(function (b) {
@@ -494,7 +558,7 @@
           var form = document.getElementById("ticket-form");
           var verb = b.dataset.verb;
           var note = form.note.value.trim();
-          if (verb === "pause" && !note) { flash(S.reason, "error"); form.note.focus(); return; }
+          if (b.dataset.comment && !note) { flash(S.reason_needed, "error"); form.note.focus(); return; }
           var photos = Array.prototype.slice.call(form.photos.files || []);
           var id2 = uuid();
           Promise.all([locate(), Promise.all(photos.map(shrink))]).then(function (results) {
