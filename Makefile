@@ -8,6 +8,7 @@ run: setup-run
 test: setup-test
 	.venv/bin/ruff check $(PYDIRS)
 	.venv/bin/ruff format --check $(PYDIRS)
+	PYTHONPATH=apps .venv/bin/lint-imports --no-cache
 	.venv/bin/python manage.py makemigrations --check --dry-run -v 0
 	SCENIC_TESTING=1 .venv/bin/pytest
 
@@ -19,6 +20,7 @@ setup-test:
 
 lint:
 	.venv/bin/ruff check $(PYDIRS) && .venv/bin/ruff format --check $(PYDIRS)
+	PYTHONPATH=apps .venv/bin/lint-imports --no-cache
 
 bench: setup-test
 	.venv/bin/python bench/booking.py --quick

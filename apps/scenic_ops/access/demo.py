@@ -45,7 +45,7 @@ RULES = {
 
 
 def build(stdout) -> None:
-    from scenic_ops.ticketing.models import Product
+    from scenic_ops.ticketing import catalog
 
     zones = {z.code: z for z in Zone.objects.all()}
     lanes = {}
@@ -64,10 +64,12 @@ def build(stdout) -> None:
         if not GateDevice.objects.filter(lane=lane).exists():
             services.create_device(lane, f"reader-{lane.code}", f"{lane.name}读头", vendor="demo", model="QR+ID+face")
             made += 1
-    products = {p.code: p for p in Product.objects.filter(code__in=list(RULES))}
+    catalog.invalidate()
+    cat = catalog.get()
     for code, rule in RULES.items():
-        if code in products:
-            AdmissionRule.objects.update_or_create(product=products[code], defaults=rule)
+        product = cat.product(code)
+        if product is not None:
+            AdmissionRule.objects.update_or_create(product_id=product.id, defaults=rule)
     config.forget()
     scans = _morning(lanes)
     stdout.write(
@@ -79,8 +81,7 @@ def build(stdout) -> None:
 def _morning(lanes: dict[str, Lane]) -> int:
     """Scan today's tickets whose slot has begun, at plausible times before now (once)."""
     from scenic_ops.access.models import Scan
-    from scenic_ops.ticketing.models import Ticket
-    from scenic_ops.ticketing.services import token_of
+    from scenic_ops.ticketing import selectors as ticketing
 
     if Scan.objects.exists() or "south-in-1" not in lanes:
         return 0
@@ -91,15 +92,14 @@ def _morning(lanes: dict[str, Lane]) -> int:
         for d in GateDevice.objects.select_related("lane").exclude(api_key__isnull=True)
     }
     entries = [devices.get(c) for c in ("south-in-1", "south-in-2", "east-in") if devices.get(c)]
-    tickets = Ticket.objects.filter(date=timezone.localdate(now), status="valid", slot__starts_at__lte=now)
     made = 0
-    for ticket in tickets.select_related("slot", "product", "category").order_by("slot__start", "id")[:400]:
-        start = ticket.slot.starts_at - dt.timedelta(minutes=25)
-        span = max(60, int((min(now, ticket.slot.ends_at) - start).total_seconds()))
+    for ticket in ticketing.started_tickets(now, limit=400):
+        start = ticket["starts_at"] - dt.timedelta(minutes=25)
+        span = max(60, int((min(now, ticket["ends_at"]) - start).total_seconds()))
         at = start + dt.timedelta(seconds=rng.randrange(span))
         if at > now:
             continue
-        token = token_of(ticket)
+        token = ticket["token"]
         device = rng.choice(entries)
         services.scan(device, "qr", token, "in", now=at)
         made += 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rq import Worker
 from rq.cron import CronScheduler
 
-from scenic_ops.core import scheduling
+from scenic_ops.core import scheduling, sql
 
 WORKER_STALE = timedelta(seconds=90)
 SCHEDULER_STALE = timedelta(seconds=120)
@@ -31,8 +31,7 @@ def _timed(check) -> dict[str, Any]:
 
 def _database() -> dict[str, Any]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+        sql.ping(cursor)
     return {}
 
 

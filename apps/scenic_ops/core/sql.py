@@ -35,3 +35,9 @@ def audit_insert(row: dict[str, Any], *, object_id_sql: str) -> tuple[str, list[
         f"VALUES ({placeholders(len(AUDIT_COLUMNS))}, CAST({object_id_sql} AS CHAR))"
     )
     return sql, values(AUDIT_COLUMNS, row)
+
+
+def ping(cursor) -> None:
+    """The health check's round trip to the database."""
+    cursor.execute("SELECT 1")
+    cursor.fetchone()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -35,7 +34,7 @@ def _since(days: int, now: dt.datetime) -> dt.datetime:
 
 def complaint_analytics(days: int = 30, now: dt.datetime | None = None) -> dict[str, Any]:
     """Volume by category and zone, SLA compliance, ratings, repeat issues."""
-    from scenic_ops.workflow.models import DocumentTrack
+    from scenic_ops.workflow.selectors import sla_summary
 
     now = now or timezone.now()
     db = reporting_db()
@@ -44,15 +43,7 @@ def complaint_analytics(days: int = 30, now: dt.datetime | None = None) -> dict[
     by_category = list(qs.values("category__name", "category__name_en").annotate(n=Count("id")).order_by("-n"))
     by_zone = list(qs.exclude(zone=None).values("zone__name").annotate(n=Count("id")).order_by("-n")[:10])
     by_channel = list(qs.values("channel").annotate(n=Count("id")).order_by("-n"))
-    ct = ContentType.objects.get_for_model(Complaint)
-    ids = [str(pk) for pk in qs.values_list("pk", flat=True)]
-    tracks = DocumentTrack.objects.using(db).filter(content_type=ct, object_id__in=ids)
-    sla = tracks.aggregate(
-        met=Count("id", filter=Q(sla_status="met")),
-        missed=Count("id", filter=Q(sla_status="missed")),
-        breached=Count("id", filter=Q(sla_status="breached")),
-        open=Count("id", filter=Q(is_open=True)),
-    )
+    sla = sla_summary(Complaint, list(qs.values_list("pk", flat=True)), using=db)
     finished = sla["met"] + sla["missed"]
     ratings = qs.exclude(rating=None).aggregate(avg=Avg("rating"), n=Count("id"))
     # repeat issues: the same category at the same place three times or more in the period

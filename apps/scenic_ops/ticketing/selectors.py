@@ -319,3 +319,28 @@ def today_summary(now: dt.datetime | None = None) -> dict:
         "capacity_today": day["capacity"] if day else 0,
         "revenue_by_channel": {k: v or Decimal("0") for k, v in by_channel.items()},
     }
+
+
+# --- for demos and simulators -------------------------------------------------------------------------
+def started_tickets(now: dt.datetime, *, limit: int = 400) -> list[dict]:
+    """Today's valid tickets whose slot has begun, earliest first: {token, starts_at, ends_at}."""
+    from scenic_ops.ticketing.booking import token_of
+
+    tickets = (
+        Ticket.objects.filter(date=timezone.localdate(now), status="valid", slot__starts_at__lte=now)
+        .select_related("slot", "product", "category")
+        .order_by("slot__start", "id")[:limit]
+    )
+    return [{"token": token_of(t), "starts_at": t.slot.starts_at, "ends_at": t.slot.ends_at} for t in tickets]
+
+
+def next_bookable_slot(now: dt.datetime) -> int | None:
+    """The id of today's next site-wide time slot that has not ended."""
+    from scenic_ops.ticketing.models import TimeSlot
+
+    return (
+        TimeSlot.objects.filter(date=timezone.localdate(now), owner_key=0, ends_at__gt=now)
+        .order_by("start")
+        .values_list("id", flat=True)
+        .first()
+    )

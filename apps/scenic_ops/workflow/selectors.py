@@ -167,3 +167,39 @@ def inbox(
 
 def pending_count(user: User, now: dt.datetime | None = None) -> int:
     return inbox(user, now=now).total
+
+
+# --- for the domains whose documents the engine drives ------------------------------------------------
+def sla_label(status: str) -> str:
+    """The readable name of an SLA status code ("on_track", "breached", …)."""
+    from scenic_ops.workflow.models.runtime import SlaStatus
+
+    return str(SlaStatus(status).label) if status in SlaStatus.values else status
+
+
+def overdue_ids(model, *, now: dt.datetime | None = None) -> list[int]:
+    """Ids of the model's documents still open past their resolution due time."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ids = DocumentTrack.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        is_open=True,
+        resolution_due__lt=now or timezone.now(),
+    ).values_list("object_id", flat=True)
+    return [int(i) for i in ids]
+
+
+def sla_summary(model, ids, *, using: str = "default") -> dict[str, int]:
+    """{met, missed, breached, open} over these documents' tracks."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count
+
+    tracks = DocumentTrack.objects.using(using).filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=[str(i) for i in ids]
+    )
+    return tracks.aggregate(
+        met=Count("id", filter=Q(sla_status="met")),
+        missed=Count("id", filter=Q(sla_status="missed")),
+        breached=Count("id", filter=Q(sla_status="breached")),
+        open=Count("id", filter=Q(is_open=True)),
+    )

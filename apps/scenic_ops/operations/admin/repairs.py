@@ -167,17 +167,17 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
         },
     )
     def sla_badge(self, obj):
-        from scenic_ops.workflow.models.runtime import SlaStatus
+        from scenic_ops.workflow.selectors import sla_label
 
         if not obj.sla_status:
             return ""
-        return obj.sla_status, SlaStatus(obj.sla_status).label
+        return obj.sla_status, sla_label(obj.sla_status)
 
     @display(description=gettext_lazy("SLA"))
     def sla_label(self, obj):
-        from scenic_ops.workflow.models.runtime import SlaStatus
+        from scenic_ops.workflow.selectors import sla_label
 
-        return SlaStatus(obj.sla_status).label if obj.sla_status in SlaStatus.values else obj.sla_status
+        return sla_label(obj.sla_status)
 
     def save_model(self, request, obj, form, change):
         if not change:

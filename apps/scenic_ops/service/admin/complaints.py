@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -99,9 +98,7 @@ class QueueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        from django.contrib.contenttypes.models import ContentType
-
-        from scenic_ops.workflow.models import DocumentTrack
+        from scenic_ops.workflow.selectors import overdue_ids
 
         value = self.value()
         if value == "open":
@@ -111,12 +108,7 @@ class QueueFilter(admin.SimpleListFilter):
         if value == "unhappy":
             return queryset.filter(rating__lte=2)
         if value == "overdue":
-            ids = DocumentTrack.objects.filter(
-                content_type=ContentType.objects.get_for_model(Complaint),
-                is_open=True,
-                resolution_due__lt=timezone.now(),
-            ).values_list("object_id", flat=True)
-            return queryset.filter(pk__in=[int(i) for i in ids])
+            return queryset.filter(pk__in=overdue_ids(Complaint))
         return queryset
 
 

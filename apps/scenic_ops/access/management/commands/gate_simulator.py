@@ -126,29 +126,25 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from scenic_ops.ticketing import idcard
-        from scenic_ops.ticketing.models import PriceCategory, Product, TimeSlot
+        from scenic_ops.ticketing import catalog, idcard, selectors
         from scenic_ops.ticketing.services import BookingRequest, ItemIn, VisitorIn, book
 
         rng = random.Random(seed)
-        product = (
-            Product.objects.filter(code=product_code).first()
-            if product_code
-            else Product.objects.filter(kind="admission", active=True, own_slots=False).order_by("sort_order").first()
+        cat = catalog.get()
+        admissions = sorted(
+            (p for p in cat.products.values() if p.kind == "admission" and p.active and not p.own_slots),
+            key=lambda p: p.sort_order,
         )
-        category = (
-            PriceCategory.objects.filter(active=True, needs_document=False, group_only=False)
-            .order_by("sort_order")
-            .first()
+        product = cat.product(product_code) if product_code else (admissions[0] if admissions else None)
+        categories = sorted(
+            (c for c in cat.categories.values() if c.active and not c.needs_document and not c.group_only),
+            key=lambda c: c.sort_order,
         )
+        category = categories[0] if categories else None
         if product is None or category is None:
             raise CommandError("no admission product or price category to book")
         now = timezone.now()
-        slot = (
-            TimeSlot.objects.filter(date=timezone.localdate(now), owner_key=0, ends_at__gt=now)
-            .order_by("start")
-            .first()
-        )
+        slot = selectors.next_bookable_slot(now)
         if slot is None:
             raise CommandError("no time slot left today to book into")
         out = []
@@ -156,7 +152,7 @@ class Command(BaseCommand):
         for n in range(count):
             number = idcard.make_number("320506", born + dt.timedelta(days=n // 900), 100 + n % 900)
             req = BookingRequest(
-                slot_id=slot.id,
+                slot_id=slot,
                 items=[ItemIn(product.code, category.code, [VisitorIn(f"模拟游客{n}", "resident", number)])],
                 channel="counter",
                 confirm=True,
