@@ -3,7 +3,6 @@ queues that survive a worker's death, and read-heavy pages on a replica connecti
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,28 +16,14 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from scenic_ops.core import scheduling
 from scenic_ops.core.models import JobRun
+from tests.servers import test_env, wait_until, web_server
 
 ROOT = settings.BASE_DIR
 pytestmark = pytest.mark.slow
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "SCENIC_DATABASE_NAME": connection.settings_dict["NAME"], "SCENIC_TESTING": "1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+_env = test_env
+_wait_until = wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -86,32 +71,8 @@ def test_queued_work_survives_a_worker_killed_mid_job():
 @pytest.mark.django_db(transaction=True)
 def test_a_session_started_on_one_web_process_works_on_another(make_user):
     user = make_user("manager")
-    servers, bases = [], []
-    for _ in range(2):
-        port = _free_port()
-        servers.append(
-            subprocess.Popen(
-                [
-                    os.path.join(ROOT, ".venv/bin/gunicorn"),
-                    "scenic_ops.wsgi:application",
-                    "--pythonpath",
-                    "apps",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--no-control-socket",
-                ],
-                cwd=ROOT,
-                env=_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            assert _wait_until(lambda b=base: _answers(b)), f"{base} did not start"
+    with web_server(workers=1, threads=1) as first, web_server(workers=1, threads=1) as second:
+        bases = [first, second]
         session = requests.Session()
         session.get(f"{bases[0]}/admin/login/")
         token = session.cookies[settings.CSRF_COOKIE_NAME]
@@ -124,18 +85,6 @@ def test_a_session_started_on_one_web_process_works_on_another(make_user):
         assert login.status_code == 302
         on_other = session.get(f"{bases[1]}/admin/", allow_redirects=False)
         assert on_other.status_code == 200  # logged in on the second process, no redirect to the login page
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/admin/login/", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 REPLICA_PROBE = """
