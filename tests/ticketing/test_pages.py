@@ -89,9 +89,9 @@ def test_a_sales_halt_is_explained(client, tk):
 
 
 def test_elder_mode_and_english(client, tk):
-    client.post("/book/mode", {"next": "/book/"})
+    client.post("/elder-mode", {"next": "/book/", "on": "1"})
     page = client.get("/book/").content.decode()
-    assert 'class="elder"' in page
+    assert 'class="portal elder"' in page
     client.post("/i18n/setlang/", {"language": "en", "next": "/book/"})
     assert "Choose a day" in client.get("/book/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/book/"})

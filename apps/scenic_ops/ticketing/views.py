@@ -3,6 +3,10 @@
 Flow: /book/ (days) → /book/<date>/ (slots with live counts, product, how many of each
 category) → /book/<date>/visitors (one real-name row per ticket) → /o/<order>/<key>/pay →
 the payment provider's cashier → /o/<order>/<key>/ (tickets with QR codes) → /t/<code>/.
+
+The pages live in the visitor portal's shell (`portal/base.html`, `portal.shell`): the portal
+owns the language and the elderly mode. In elderly mode the day page takes one step at a time
+(the time slot, then the main admission ticket; other products behind "more").
 """
 
 from __future__ import annotations
@@ -10,24 +14,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from scenic_ops.portal.shell import elder_mode, visitor_page
 from scenic_ops.ticketing import catalog, inventory, notify, selectors, services
 from scenic_ops.ticketing import render as ticket_render
 from scenic_ops.ticketing.errors import TicketingError
 from scenic_ops.ticketing.models import Channel, Order, Payment, Ticket
 
 DAYS_AHEAD = 14
-ELDER_COOKIE = "tk_elder"
 SESSION_PHONE = "tk_phone_index"
 SESSION_PHONE_UNTIL = "tk_phone_until"
 ID_TYPES = [
@@ -41,9 +44,7 @@ ID_TYPES = [
 
 def _base(request, **extra) -> dict:
     return {
-        "elder": request.COOKIES.get(ELDER_COOKIE) == "1",
-        "site_name": settings.SITE.get("profile", "name", settings.SITE_NAME),
-        "site_name_en": settings.SITE.get("profile", "name_en", ""),
+        "elder": elder_mode(request),
         "id_types": [(code, _(label)) for code, label in ID_TYPES],
         **extra,
     }
@@ -55,17 +56,7 @@ def _order_or_404(number: str, key: str) -> Order:
     return get_object_or_404(Order, number=number)
 
 
-@require_POST
-def elder_mode(request):
-    """Switch the large-text, high-contrast mode on or off (remembered for a year)."""
-    target = request.POST.get("next") or "/book/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/book/"
-    response = HttpResponseRedirect(target)
-    response.set_cookie(ELDER_COOKIE, "0" if request.COOKIES.get(ELDER_COOKIE) == "1" else "1", max_age=365 * 86400)
-    return response
-
-
+@visitor_page
 def days(request):
     today = timezone.localdate()
     entries = []
@@ -91,8 +82,25 @@ def _products_for(date: dt.date) -> list[dict]:
                 continue
             categories.append({"code": category.code, "label": category.label, "price": price, "info": category})
         if categories:
-            out.append({"code": product.code, "label": product.label, "kind": product.kind, "categories": categories})
+            out.append(
+                {
+                    "code": product.code,
+                    "label": product.label,
+                    "kind": product.kind,
+                    "bundle": bool(product.components),
+                    "categories": categories,
+                }
+            )
     return out
+
+
+def _main_product(products: list[dict]) -> dict | None:
+    """The plain admission ticket (not a bundle), else the first admission, else the first product."""
+    for wanted in (lambda p: p["kind"] == "admission" and not p["bundle"], lambda p: p["kind"] == "admission"):
+        found = next((p for p in products if wanted(p)), None)
+        if found:
+            return found
+    return products[0] if products else None
 
 
 def _parse_date(value: str) -> dt.date:
@@ -102,15 +110,33 @@ def _parse_date(value: str) -> dt.date:
         raise Http404 from None
 
 
+@visitor_page
 def day(request, date: str):
     date = _parse_date(date)
     info = selectors.availability(date)
     products = _products_for(date)
     error = request.GET.get("error", "")
+    elder = elder_mode(request)
+    selected = request.GET.get("slot", "")
+    slot = next((s for s in info["slots"] if str(s["id"]) == selected), None)
+    if slot is not None:  # only what this time slot sells
+        products = [p for p in products if p["code"] in slot["products"]]
+    main = _main_product(products)
+    # Elderly mode: fewer choices, the main admission ticket first, the rest behind "more".
+    shown = products if not elder or request.GET.get("more") == "1" or main is None else [main]
     return render(
         request,
         "ticketing/day.html",
-        _base(request, date=date, info=info, products=products, error=error, day_type=catalog.day_type(date)),
+        _base(
+            request,
+            date=date,
+            info=info,
+            products=shown,
+            more=len(shown) < len(products),
+            selected_slot=slot,
+            error=error,
+            day_type=catalog.day_type(date),
+        ),
     )
 
 
@@ -126,6 +152,7 @@ def _quantities(request, product: dict) -> dict[str, int]:
     return out
 
 
+@visitor_page
 def visitors(request, date: str):
     """One row per ticket: name and ID document; then the contact phone."""
     date = _parse_date(date)
@@ -203,6 +230,7 @@ def _order_context(request, order: Order) -> dict:
 
 
 @never_cache
+@visitor_page
 def order_page(request, number: str, key: str):
     order = _order_or_404(number, key)
     context = _order_context(request, order)
@@ -211,6 +239,7 @@ def order_page(request, number: str, key: str):
 
 
 @never_cache
+@visitor_page
 def pay(request, number: str, key: str):
     order = _order_or_404(number, key)
     if request.method == "POST":
@@ -229,6 +258,7 @@ def pay(request, number: str, key: str):
 
 
 @never_cache
+@visitor_page
 def sandbox_cashier(request, reference: str):
     """The sandbox provider's cashier: pay or fail; the notification comes back asynchronously."""
     payment = get_object_or_404(Payment.objects.select_related("order"), reference=reference, provider="sandbox")
@@ -240,6 +270,7 @@ def sandbox_cashier(request, reference: str):
 
 
 @require_POST
+@visitor_page
 def cancel(request, number: str, key: str):
     order = _order_or_404(number, key)
     code = request.POST.get("ticket", "")
@@ -256,6 +287,7 @@ def cancel(request, number: str, key: str):
 
 
 @never_cache
+@visitor_page
 def ticket_page(request, code: str):
     ticket = get_object_or_404(Ticket.objects.select_related("order", "product", "category", "slot"), code=code)
     return render(
@@ -297,6 +329,7 @@ def order_pdf(request, number: str, key: str):
 
 
 @never_cache
+@visitor_page
 def my_orders(request):
     """Look up my orders: phone → SMS code → list (the code's proof lasts 30 minutes)."""
     context = _base(request, step="phone", error="", phone="")
