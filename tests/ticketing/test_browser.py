@@ -4,6 +4,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 
 from scenic_ops.ticketing import tokens
@@ -44,3 +45,16 @@ def test_phone_booking_shows_a_scannable_qr(live_server, page, tk, rq_worker):
 
     assert [f.data.decode() for f in found] == [token_of(ticket)]
     assert tokens.verify(found[0].data.decode()).code == ticket.code
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_day_page_shows_only_messages_of_known_error_codes(live_server, page, tk):
+    slot = slot_of()
+    spoof = "退款请拨打官方客服热线 400-000-0000"
+    page.goto(f"{live_server.url}/book/{slot.date}/?error={spoof}")
+    expect(page.locator("#slots")).to_be_visible()
+    expect(page.get_by_test_id("error")).to_have_count(0)
+    assert spoof not in page.content() and "400-000-0000" not in page.inner_text("body")
+    page.goto(f"{live_server.url}/book/{slot.date}/?error=choose_slot")
+    expect(page.get_by_test_id("error")).to_have_text("请选择时段和产品。")

@@ -64,6 +64,18 @@ def test_bad_visitor_input_shows_the_error_and_books_nothing(client, tk):
     assert Order.objects.count() == 0
 
 
+def test_the_day_page_shows_only_known_error_messages(client, tk):
+    slot = slot_of()
+    spoof = "退款请拨打客服热线 400-123-4567"
+    page = client.get(f"/book/{slot.date}/", {"error": spoof}).content.decode()
+    assert spoof not in page and 'data-testid="error"' not in page
+    page = client.get(f"/book/{slot.date}/", {"error": "choose_slot"}).content.decode()
+    assert 'data-testid="error"' in page and "请选择时段和产品" in page
+    bad_quantity = client.get(f"/book/{slot.date}/visitors?slot={slot.id}&product=entry&q_adult=-2")
+    assert bad_quantity.status_code == 302 and "error=choose_quantity" in bad_quantity["Location"]
+    assert "请选择各票种的数量" in client.get(bad_quantity["Location"]).content.decode()
+
+
 def test_closed_and_sold_out_days_are_clear(client, tk):
     slot = slot_of(2)
     capacity.set_day_closed(slot.date, True, note="大雪封山")

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -40,6 +40,13 @@ ID_TYPES = [
     ("hkmo", gettext_noop("HK/Macao travel permit")),
     ("tw", gettext_noop("Taiwan travel permit")),
 ]
+
+
+# The messages the day page shows for `?error=<code>`; anything else in `error` shows nothing.
+DAY_ERRORS = {
+    "choose_slot": gettext_lazy("Choose a time slot and a product."),
+    "choose_quantity": gettext_lazy("Choose how many tickets of each kind (1 to 20)."),
+}
 
 
 def _base(request, **extra) -> dict:
@@ -115,7 +122,7 @@ def day(request, date: str):
     date = _parse_date(date)
     info = selectors.availability(date)
     products = _products_for(date)
-    error = request.GET.get("error", "")
+    error = DAY_ERRORS.get(request.GET.get("error", ""), "")
     elder = elder_mode(request)
     selected = request.GET.get("slot", "")
     slot = next((s for s in info["slots"] if str(s["id"]) == selected), None)
@@ -165,12 +172,10 @@ def visitors(request, date: str):
     slot = inventory.slot(slot_id) if slot_id else None
     day_url = reverse("ticketing:day", args=[date.isoformat()])
     if product is None or slot is None or slot.date != date:
-        message = _("Choose a time slot and a product.")
-        return redirect(f"{day_url}?{urlencode({'error': message})}")
+        return redirect(f"{day_url}?{urlencode({'error': 'choose_slot'})}")
     quantities = _quantities(request, product)
     if any(v < 0 or v > 20 for v in quantities.values()) or sum(quantities.values()) < 1:
-        message = _("Choose how many tickets of each kind (1 to 20).")
-        return redirect(f"{day_url}?{urlencode({'error': message, 'slot': slot.id})}")
+        return redirect(f"{day_url}?{urlencode({'error': 'choose_quantity', 'slot': slot.id})}")
     rows = []
     for category in product["categories"]:
         for _i in range(quantities[category["code"]]):
