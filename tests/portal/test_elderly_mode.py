@@ -66,11 +66,20 @@ def test_elderly_mode_holds_and_meets_the_figures_on_every_visitor_page(
     ]:
         page.goto(base + url)
         _check(page, name, report)
+    # the real-name form with its mistakes shown
+    page.fill("#name_0", "王小明")
+    page.fill("#id_number_0", "110101199003071235")
+    page.fill("#contact_phone", "12345")
+    page.get_by_test_id("book").click()
+    page.wait_for_selector('[data-testid="id_number_0-error"]')
+    _check(page, "visitors-errors", report)
 
     for name, url in [
         ("pay", f"/o/{held.number}/{held_key}/pay"),
         ("cashier", f"/pay/sandbox/{payment.reference}/"),
+        ("cancel-held", f"/o/{held.number}/{held_key}/cancel"),
         ("order", f"/o/{confirmed.number}/{key}/"),
+        ("refund", f"/o/{confirmed.number}/{key}/cancel?ticket={confirmed.tickets[0].code}"),
         ("ticket", f"/t/{confirmed.tickets[0].code}/"),
         ("my-orders", "/my/"),
         ("flow", "/flow/"),
