@@ -20,6 +20,9 @@ PHONE = {"width": 390, "height": 844}
 def phone_page(page):
     page.set_viewport_size(PHONE)
     page.add_init_script(NO_POPUPS_SCRIPT)
+    # The flow page renders from the status embedded in it; without its live stream no server thread
+    # outlives the test (the live server is shared by the session) to recompute the status later.
+    page.route("**/api/v1/flow/public/stream", lambda route: route.abort())
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.dialogs = dialogs
