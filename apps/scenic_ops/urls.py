@@ -5,17 +5,17 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from scenic_ops.core import views as core_views
+from scenic_ops.portal import views as portal_views
 
 handler404 = "scenic_ops.core.views.not_found"
 handler500 = "scenic_ops.core.views.server_error"
 
 urlpatterns = [
-    # Visitors who type the bare address land on booking (the visitor portal will own this page).
-    path("", RedirectView.as_view(pattern_name="ticketing:days", query_string=True), name="home"),
+    # The visitor portal's home page: today at a glance and the way to every visitor section.
+    path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

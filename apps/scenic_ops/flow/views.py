@@ -1,4 +1,5 @@
-"""Public pages: the visitor information page (phone, zh/en, elderly mode) and the big screen (1920×1080)."""
+"""Public pages: the visitor information page (phone, zh/en, elderly mode; in the visitor portal's
+shell) and the big screen (1920×1080)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from scenic_ops.flow import selectors
+from scenic_ops.portal.shell import visitor_page
 
 LANGS = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 
@@ -69,14 +71,10 @@ def _page(request, template: str, extra: dict | None = None):
 
 
 @require_GET
+@visitor_page
 def visitor(request):
-    elder = request.GET.get("elder")
-    if elder is None:
-        elder = request.COOKIES.get("flow_elder", "0")
-    response = _page(request, "flow/visitor.html", {"elder": elder == "1"})
-    if request.GET.get("elder") in ("0", "1"):
-        response.set_cookie("flow_elder", request.GET["elder"], max_age=365 * 24 * 3600, samesite="Lax")
-    return response
+    """The visitor page, in the visitor portal's shell (which owns the language and elderly mode)."""
+    return _page(request, "flow/visitor.html")
 
 
 @require_GET

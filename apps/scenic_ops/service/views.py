@@ -1,5 +1,5 @@
-"""Visitor pages (phone first, zh/en, elderly mode): complaint or suggestion form, "my complaints"
-(phone + code), the SOS button; and the staff's "my emergency tasks" page."""
+"""Visitor pages (phone first, zh/en, elderly mode; in the visitor portal's shell): complaint or
+suggestion form, "my complaints" (phone + code), the SOS button; and the staff's "my emergency tasks" page."""
 
 from __future__ import annotations
 
@@ -13,46 +13,33 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from scenic_ops.portal.shell import visitor_page
 from scenic_ops.service import complaints, incidents
 from scenic_ops.service.common import throttle
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import Complaint, ComplaintCategory, Incident, IncidentTask
 
-LANGS = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 SESSION_CODES = "service_codes"
 SOS_KINDS = ["medical", "lost_person", "fire", "sos"]
 
 
 def _prefs(request) -> dict:
-    """`?lang=en|zh` and `?elder=1|0` switch and are remembered in the session."""
-    wanted = LANGS.get(request.GET.get("lang", ""))
-    if wanted:
-        request.session["service_lang"] = wanted
-    if "elder" in request.GET:
-        request.session["service_elder"] = request.GET.get("elder") == "1"
-    language = request.session.get("service_lang") or translation.get_language() or "zh-hans"
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
-    from scenic_ops.core.services import site_profile
-
-    profile = site_profile()
-    english = language.startswith("en")
-    return {
-        "lang": "en" if english else "zh",
-        "elder": bool(request.session.get("service_elder")),
-        "site_name": (profile.name_en or profile.name) if english else profile.name,
-    }
+    """The page's language for what the visitor files; the visitor portal's shell (`visitor_page`)
+    applies `?lang=` and the elderly mode."""
+    return {"lang": "en" if (translation.get_language() or "").startswith("en") else "zh"}
 
 
 def _ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+@visitor_page
 def hub(request):
     return render(request, "service/hub.html", _prefs(request))
 
 
 @require_http_methods(["GET", "POST"])
+@visitor_page
 def complaint_form(request):
     ctx = _prefs(request)
     ctx["categories"] = ComplaintCategory.objects.filter(active=True)
@@ -90,6 +77,7 @@ def _remember(request, complaint: Complaint) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@visitor_page
 def my_complaints(request):
     """Look a complaint up by phone number and code; complaints filed in this browser are listed."""
     ctx = _prefs(request)
@@ -110,6 +98,7 @@ def my_complaints(request):
 
 
 @require_http_methods(["GET", "POST"])
+@visitor_page
 def complaint_status(request, code: str):
     ctx = _prefs(request)
     if code not in request.session.get(SESSION_CODES, []):
@@ -129,6 +118,7 @@ def complaint_status(request, code: str):
 
 
 @require_http_methods(["GET", "POST"])
+@visitor_page
 def sos(request):
     """The SOS button: sends the phone's location; staff see it on the incident command map at once."""
     ctx = _prefs(request)
@@ -170,6 +160,7 @@ def _sos_label(kind: str) -> str:
 
 @login_required(login_url="/admin/login/")
 @require_http_methods(["GET", "POST"])
+@visitor_page
 def my_tasks(request):
     """Emergency tasks for the user's roles, to acknowledge and finish on the phone."""
     ctx = _prefs(request)

@@ -8,7 +8,6 @@ app_name = "ticketing"
 
 urlpatterns = [
     path("book/", views.days, name="days"),
-    path("book/mode", views.elder_mode, name="elder-mode"),
     path("book/<str:date>/", views.day, name="day"),
     path("book/<str:date>/visitors", views.visitors, name="visitors"),
     path("o/<str:number>/<str:key>/", views.order_page, name="order"),
