@@ -6,28 +6,26 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
+from scenic_ops.core.views import ServedFileMixin, protect_files
 from scenic_ops.operations.admin.dispatching import dispatch_context
 from scenic_ops.operations.models import RepairPart, RepairPhoto, RepairTicket, RepairWorkLog
 from scenic_ops.operations.services import repairs
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
 
+protect_files("repair-photo", RepairPhoto, "file", owner="ticket")
 
-class PhotoInline(TabularInline):
+
+class PhotoInline(ServedFileMixin, TabularInline):
     model = RepairPhoto
+    file_kind = "repair-photo"
+    preview_height = 96
     extra = 0
-    fields = ["stage", "file", "preview", "uploaded_by", "uploaded_at"]
-    readonly_fields = ["preview", "uploaded_by", "uploaded_at"]
-
-    @display(description=gettext_lazy("preview"))
-    def preview(self, obj):
-        if not obj.pk or not obj.file:
-            return ""
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:56px"></a>', obj.file.url)
+    fields = ["stage", "file", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
 class PartInline(TabularInline):

@@ -7,13 +7,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
 from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin
+from scenic_ops.core.views import protect_files, thumbnail_link
 from scenic_ops.service import complaints, selectors
 from scenic_ops.service.common import normalise_email, normalise_phone
 from scenic_ops.service.errors import ServiceError
@@ -26,6 +26,8 @@ from scenic_ops.service.models import (
     MessageTemplate,
 )
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+
+protect_files("complaint-photo", ComplaintPhoto, "file", owner="complaint")
 
 
 class PhotoInline(TabularInline):
@@ -40,9 +42,7 @@ class PhotoInline(TabularInline):
 
     @display(description=gettext_lazy("photo"))
     def preview(self, obj):
-        if not obj.pk or not obj.file:
-            return ""
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:64px"></a>', obj.file.url)
+        return thumbnail_link("complaint-photo", obj, height=96)
 
 
 class ReplyInline(TabularInline):
