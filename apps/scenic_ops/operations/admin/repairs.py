@@ -15,6 +15,7 @@ from scenic_ops.operations.admin.dispatching import dispatch_context
 from scenic_ops.operations.models import RepairPart, RepairPhoto, RepairTicket, RepairWorkLog
 from scenic_ops.operations.services import repairs
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+from scenic_ops.workflow.admin.forms import workflow_states
 
 protect_files("repair-photo", RepairPhoto, "file", owner="ticket")
 
@@ -43,6 +44,20 @@ class WorkLogInline(TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The workflow's states by name (the field holds their codes)."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state__exact"
+    document_type = "operations.repairticket"
+
+    def lookups(self, request, model_admin):
+        return list(workflow_states(self.document_type).items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -81,7 +96,7 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
         "sla_badge",
         "created_at",
     ]
-    list_filter = [OpenFilter, "state", "priority", "source", "category", "sla_status"]
+    list_filter = [OpenFilter, StateFilter, "priority", "source", "category", "sla_status"]
     search_fields = ["title", "description", "asset__code", "asset__name"]
     list_select_related = ["asset", "assignee"]
     autocomplete_fields = ["asset"]

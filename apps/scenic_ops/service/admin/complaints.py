@@ -26,6 +26,7 @@ from scenic_ops.service.models import (
     MessageTemplate,
 )
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+from scenic_ops.workflow.admin.forms import workflow_states
 
 protect_files("complaint-photo", ComplaintPhoto, "file", owner="complaint")
 
@@ -86,6 +87,20 @@ class StaffEntryForm(forms.ModelForm):
         return data
 
 
+class StateFilter(admin.SimpleListFilter):
+    """The workflow's states by name (the field holds their codes)."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state__exact"
+    document_type = "service.complaint"
+
+    def lookups(self, request, model_admin):
+        return list(workflow_states(self.document_type).items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
 class QueueFilter(admin.SimpleListFilter):
     title = gettext_lazy("queue")
     parameter_name = "queue"
@@ -135,7 +150,7 @@ class ComplaintAdmin(WorkflowDocumentAdmin):
         "rating",
         "received_at",
     ]
-    list_filter = [QueueFilter, "state", "category", "channel", "severity", "kind", "zone"]
+    list_filter = [QueueFilter, StateFilter, "category", "channel", "severity", "kind", "zone"]
     search_fields = ["code", "subject", "external_ref", "order_ref", "ticket_ref"]
     list_select_related = ["category", "zone", "handler"]
     date_hierarchy = "received_at"

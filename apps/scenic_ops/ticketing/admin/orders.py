@@ -51,8 +51,9 @@ class OrderAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
     inlines = [TicketInline]
     actions = ["cancel_orders"]
     actions_list = ["counter", "group", "calendar", "report", "export_csv", "export_xlsx"]
-    readonly_fields = [f.name for f in Order._meta.fields if not f.name.endswith("_enc")] + ["links"]
-    exclude = ["contact_name_enc", "contact_phone_enc"]
+    # Encrypted values and blind indexes (keyed hashes for look-ups) mean nothing on screen.
+    readonly_fields = [f.name for f in Order._meta.fields if not f.name.endswith(("_enc", "_index"))] + ["links"]
+    exclude = ["contact_name_enc", "contact_phone_enc", "contact_phone_index"]
     export_fields = [
         "number",
         "created_at",
@@ -158,7 +159,7 @@ class TicketAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
     search_fields = ["=code"]
     actions = ["refund_tickets"]
     actions_list = ["export_csv", "export_xlsx"]
-    exclude = ["id_number_enc", "name_enc", "phone_enc", "takes"]
+    exclude = ["id_number_enc", "id_number_index", "name_enc", "phone_enc", "takes"]
     export_fields = [
         "code",
         "order__number",
@@ -231,7 +232,7 @@ class VisitorAdmin(PhoneSearchMixin, BigListMixin, ReadOnlyAdmin):
     prefetch = ("product",)
     search_fields = ["=code"]
     actions = ["reveal"]
-    exclude = ["id_number_enc", "name_enc", "phone_enc", "takes"]
+    exclude = ["id_number_enc", "id_number_index", "name_enc", "phone_enc", "takes"]
 
     @admin.action(description=_("Show full name, ID and phone (logged)"), permissions=["reveal"])
     def reveal(self, request, queryset):
