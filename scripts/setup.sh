@@ -20,13 +20,15 @@ mariadb_up() { mariadb-admin --protocol=tcp -h127.0.0.1 -P3306 -uroot --connect-
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
 wanted=(gettext build-essential pkg-config tzdata ca-certificates)
+# TrueType fonts embedded in the PDF tickets (Chinese; Latin letters and digits).
+wanted+=(fonts-droid-fallback fonts-dejavu-core)
 command -v mariadb >/dev/null 2>&1 || wanted+=(mariadb-client)
 command -v redis-cli >/dev/null 2>&1 || wanted+=(redis-tools)
 mariadb_up 2>/dev/null || wanted+=(mariadb-server)
 redis_up 2>/dev/null || wanted+=(redis-server)
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || wanted+=(python3-venv python3-dev)
-if [ "$MODE" = "test" ]; then wanted+=(chromium fonts-noto-cjk libzbar0 wrk); fi
+if [ "$MODE" = "test" ]; then wanted+=(chromium fonts-noto-cjk libzbar0 wrk poppler-utils); fi
 missing=()
 for p in "${wanted[@]}"; do have_pkg "$p" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

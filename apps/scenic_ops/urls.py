@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from scenic_ops.core import views as core_views
 from scenic_ops.portal import views as portal_views
 
+handler403 = "scenic_ops.core.views.permission_denied"
 handler404 = "scenic_ops.core.views.not_found"
 handler500 = "scenic_ops.core.views.server_error"
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Uploaded photos and scans of desk documents, checked against the document (never public).
+    path("admin/files/<slug:kind>/<int:pk>/", core_views.desk_file, name="desk-file"),
+    path("admin/files/<slug:kind>/<int:pk>/thumb/", core_views.desk_file, {"thumb": True}, name="desk-file-thumb"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", core_views.offline_docs(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

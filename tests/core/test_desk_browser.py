@@ -55,3 +55,17 @@ def test_desk_is_usable_on_a_phone(desk_login, make_user, live_server, page):
     page.goto(f"{live_server.url}/admin/core/zone/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page scrolls sideways on a phone: {width}px"
+
+
+def test_desk_home_draws_charts_without_script_errors(desk_login, make_user, live_server):
+    admin_user = make_user("sysadmin", superuser=True)
+    page = desk_login(admin_user)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.goto(f"{live_server.url}/admin/")
+    page.wait_for_load_state("load")
+    page.wait_for_selector(".scenic-chart[data-drawn='1'] svg.frappe-chart", timeout=10_000)
+    page.wait_for_timeout(300)  # anything Unfold runs after "load"
+    assert errors == [], "\n".join(errors)
+    assert page.locator(".scenic-chart[data-drawn='1'] svg.frappe-chart").count() >= 3

@@ -81,11 +81,55 @@ def test_counter_sale(clerk, tk):
     response = clerk.post("/admin/ticketing/order/counter/", form)
     assert response.status_code == 302, response.content.decode()[:500]
     order = Order.objects.get()
+    assert response["Location"] == f"/admin/ticketing/order/{order.pk}/change/"  # the order just sold
+    assert clerk.get(response["Location"]).status_code == 200
     assert order.channel == "staff" and order.status == "confirmed" and order.total == 0
     assert order.payments.get().method == "cash"
     from scenic_ops.core.models import OutboxMessage
 
     assert OutboxMessage.objects.filter(channel="sms").count() == 1
+
+
+def test_counter_sale_ignores_empty_rows_and_names_half_filled_ones(clerk, tk):
+    slot = slot_of()
+    form = {
+        "visitors": "3",
+        "slot": slot.id,
+        "product": "entry",
+        "channel": "counter",
+        "payment_method": "cash",
+        "name_0": "王小明",
+        "id_type_0": "resident",
+        "id_number_0": valid_id(41),
+        "category_0": "adult",
+        "name_1": "",
+        "id_type_1": "resident",
+        "id_number_1": valid_id(42),
+        "category_1": "adult",
+        "name_2": "",
+        "id_type_2": "resident",
+        "id_number_2": "",
+        "category_2": "adult",
+    }
+    refused = clerk.post("/admin/ticketing/order/counter/", form)
+    assert refused.status_code == 200 and not Order.objects.exists()
+    assert refused.context["form"].errors == {"name_1": ["请输入游客姓名。"]}
+    response = clerk.post("/admin/ticketing/order/counter/", {**form, "name_1": "李华"})
+    assert response.status_code == 302
+    assert Order.objects.get().ticket_count == 2  # the empty third row sold nothing
+    nobody = clerk.post("/admin/ticketing/order/counter/", {**form, "name_0": "", "id_number_0": "", "id_number_1": ""})
+    assert nobody.status_code == 200 and Order.objects.count() == 1
+
+
+def test_counter_page_offers_the_next_day_when_today_is_over(clerk, tk):
+    from django.utils import timezone
+
+    from scenic_ops.ticketing.models import TimeSlot
+
+    TimeSlot.objects.filter(date=timezone.localdate()).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
+    page = clerk.get("/admin/ticketing/order/counter/")
+    assert page.context["day"] == timezone.localdate() + dt.timedelta(days=1) and page.context["moved"]
+    assert 'id="counter-moved"' in page.content.decode()
 
 
 def _members(rows):

@@ -6,7 +6,10 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -258,11 +261,11 @@ class RecordedMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(JobSchedule)
 class JobScheduleAdmin(ModelAdmin):
-    list_display = ["name", "description", "schedule", "enabled", "last_started_at", "last_status"]
+    list_display = ["name", "job_description", "schedule", "enabled", "last_started_at", "last_status"]
     list_editable = ["enabled"]
     readonly_fields = [
         "name",
-        "description",
+        "job_description",
         "schedule",
         "timeout_seconds",
         "first_seen_at",
@@ -280,6 +283,11 @@ class JobScheduleAdmin(ModelAdmin):
 
     def has_run_job_permission(self, request, object_id=None):
         return request.user.has_perm("core.run_job")
+
+    @display(description=_("description"))
+    def job_description(self, obj):
+        # Stored as the jobs declare it (English); the catalogue has each one (third_party_i18n).
+        return gettext(obj.description) if obj.description else ""
 
     @action(description=_("Run selected jobs now"), permissions=["run_job"])
     def run_selected_now(self, request, queryset):
@@ -401,3 +409,53 @@ class ApiKeyAdmin(AuditedAdmin):
 @admin.register(PatchRun)
 class PatchRunAdmin(ReadOnlyAdmin):
     list_display = ["name", "applied_at"]
+
+
+# --- Two-factor devices (django-otp declares its texts without translations) ----------------------
+TOTPDevice._meta.verbose_name = _("TOTP device")
+TOTPDevice._meta.verbose_name_plural = _("TOTP devices")
+TOTP_LABELS = {
+    "user": (_("user"), _("The user that this device belongs to.")),
+    "name": (_("name"), _("The human-readable name of this device.")),
+    "confirmed": (pgettext_lazy("device", "confirmed"), _("Is this device ready for use?")),
+    "created_at": (_("created"), _("When this device was added.")),
+    "last_used_at": (_("last used"), _("When this device last gave a valid code.")),
+    "key": (_("secret key"), _("A hex-encoded secret key of up to 40 bytes.")),
+    "step": (_("time step (s)"), _("The time step in seconds.")),
+    "t0": (_("start time (Unix)"), _("The Unix time at which to begin counting steps.")),
+    "digits": (_("digits"), _("The number of digits to expect in a code.")),
+    "tolerance": (_("tolerance (steps)"), _("The number of time steps in the past or future to allow.")),
+    "drift": (_("clock drift (steps)"), _("The number of time steps the device's clock is known to be off.")),
+    "throttling_failure_timestamp": (_("last failed attempt"), _("Empty when the last attempt succeeded.")),
+    "throttling_failure_count": (_("failed attempts in a row"), _("Number of successive failed attempts.")),
+}
+for _field, (_label, _help) in TOTP_LABELS.items():
+    # Only the label: Django keeps the declared verbose_name for migrations (help texts are set on the form).
+    TOTPDevice._meta.get_field(_field).verbose_name = _label
+
+unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class DeskTOTPDeviceAdmin(ModelAdmin, TOTPDeviceAdmin):
+    """django-otp's device admin (QR code set-up kept) in the desk's look and language."""
+
+    FIELDSETS = {
+        "Identity": pgettext_lazy("device", "Identity"),
+        "Timestamps": _("Times"),
+        "Configuration": _("Configuration"),
+        "State": pgettext_lazy("device", "State"),
+        "Throttling": _("Throttling"),
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        return [(self.FIELDSETS.get(title, title), options) for title, options in super().get_fieldsets(request, obj)]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in TOTP_LABELS:
+            kwargs["help_text"] = TOTP_LABELS[db_field.name][1]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @display(description=_("QR code"))
+    def qrcode_link(self, device):
+        return TOTPDeviceAdmin.qrcode_link(self, device)

@@ -1,7 +1,9 @@
-"""Strings of the Unfold desk theme and django-axes that their own catalogues lack.
+"""Strings of the Unfold desk theme and django-axes that their own catalogues lack, and the
+descriptions of the scheduled jobs (plain text in each domain's jobs.py, stored in JobSchedule).
 
 Listed here so that `makemessages` keeps them in the core catalogue, where their
-Simplified Chinese translations live. Never imported at run time.
+Simplified Chinese translations live. Never imported at run time (tests/core/test_desk_i18n.py
+checks that every registered job's description is translated).
 """
 
 from django.utils.translation import gettext_noop
@@ -56,4 +58,74 @@ THIRD_PARTY_STRINGS = [
     gettext_noop("access log"),
     gettext_noop("access logs"),
     gettext_noop("Access Attempt"),
+    gettext_noop("Access Attempts"),
+    # Unfold: empty lists, the theme switch, inline delete, the user's password field
+    gettext_noop("No results found"),
+    gettext_noop("This page yielded into no results. Create a new item or reset your filters."),
+    gettext_noop("Reset filters"),
+    gettext_noop("Light"),
+    gettext_noop("Dark"),
+    gettext_noop("System"),
+    gettext_noop("Click to cancel"),
+    gettext_noop(
+        "Raw passwords are not stored, so there is no way to see this "
+        "user’s password, but you can change the password using "
+        '<a href="{}" class="text-primary-600 dark:text-primary-500">this form</a>.'
+    ),
+    # django-axes: login attempts and logs
+    gettext_noop("Attempt Time"),
+    gettext_noop("Logout Time"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Username"),
+    gettext_noop("Path"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Form Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Expires At"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Not set"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Access lock out"),
+    gettext_noop("Clean up expired attempts"),
+]
+
+JOB_DESCRIPTIONS = [
+    gettext_noop("Deliver due outbox messages"),
+    gettext_noop("Alert on late, stuck or failing jobs"),
+    gettext_noop("Purge expired audit and idempotency records"),
+    gettext_noop("Write gate refusals decided without the database to the scan log"),
+    gettext_noop("Delete expired face/card bindings, old presence rows and scans past retention"),
+    gettext_noop("Check warning levels against the load"),
+    gettext_noop("Forecast visitors for 14 days"),
+    gettext_noop("Roll up visitor counts per day"),
+    gettext_noop("Real-time reports to platforms"),
+    gettext_noop("Daily reports to platforms"),
+    gettext_noop("Purge old device readings and passage keys"),
+    gettext_noop("Backtest the visitor forecast"),
+    gettext_noop("Create and assign today's inspection tasks"),
+    gettext_noop("Remind and escalate overdue inspections"),
+    gettext_noop("Offline alarms for silent devices"),
+    gettext_noop("Close unanswered dispatch calls"),
+    gettext_noop("Mark expired inspection certificates"),
+    gettext_noop("Open an incident for each red visitor-flow level"),
+    gettext_noop("Negative public-opinion spike rules"),
+    gettext_noop("Remind about overdue emergency tasks"),
+    gettext_noop("Yesterday's energy use per meter, with anomalies"),
+    gettext_noop("Low-stock alerts for every material"),
+    gettext_noop("Expire unpaid holds"),
+    gettext_noop("Release allotments at cut-off"),
+    gettext_noop("Time slots for the coming weeks"),
+    gettext_noop("Retry pending provider refunds"),
+    gettext_noop("Purge old visitor data"),
+    gettext_noop("SLA warnings and breaches of open documents"),
+    gettext_noop("Hand documents waiting too long to the next level"),
+    gettext_noop("N days before/after date reminders"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
 from django import forms
@@ -13,8 +14,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 from openpyxl import Workbook
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from scenic_ops.core import audit
 from scenic_ops.core.admin_base import date_param, desk_page, require_perm
@@ -126,8 +128,6 @@ def report_view(admin_site, request):
         "labels": list(by_channel),
         "datasets": [{"name": _("Net"), "values": [float(v) for v in by_channel.values()]}],
     }
-    import json
-
     return desk_page(
         admin_site,
         request,
@@ -200,18 +200,22 @@ class SlotChoice(forms.ModelChoiceField):
         )
 
 
+def _text(**attrs) -> UnfoldAdminTextInputWidget:
+    return UnfoldAdminTextInputWidget(attrs={"autocomplete": "off", **attrs})
+
+
 class CounterForm(forms.Form):
-    slot = SlotChoice(queryset=TimeSlot.objects.none(), label=gettext_lazy("Time slot"))
-    product = forms.ChoiceField(label=gettext_lazy("Product"))
-    channel = forms.ChoiceField(
-        label=gettext_lazy("Sold as"),
-        choices=[
-            (Channel.COUNTER, gettext_lazy("Counter sale")),
-            (Channel.STAFF, gettext_lazy("For an elderly visitor (phone/counter)")),
-        ],
+    """The counter sale: product, time slot, visitors (rows left wholly empty are ignored), payment."""
+
+    slot = SlotChoice(
+        queryset=TimeSlot.objects.none(),
+        label=gettext_lazy("Time slot"),
+        error_messages={"required": gettext_lazy("Choose a time slot.")},
     )
+    product = forms.ChoiceField(label=gettext_lazy("Product"))
     payment_method = forms.ChoiceField(
         label=gettext_lazy("Payment"),
+        initial=Order.PaymentMethod.CASH,
         choices=[
             (Order.PaymentMethod.CASH, Order.PaymentMethod.CASH.label),
             (Order.PaymentMethod.CARD, Order.PaymentMethod.CARD.label),
@@ -219,7 +223,20 @@ class CounterForm(forms.Form):
             (Order.PaymentMethod.FREE, Order.PaymentMethod.FREE.label),
         ],
     )
-    contact_phone = forms.CharField(label=gettext_lazy("Mobile for the SMS (optional)"), required=False, max_length=11)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Sold as"),
+        initial=Channel.COUNTER,
+        choices=[
+            (Channel.COUNTER, gettext_lazy("Counter sale")),
+            (Channel.STAFF, gettext_lazy("For an elderly visitor (phone/counter)")),
+        ],
+    )
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Mobile for the SMS (optional)"),
+        required=False,
+        max_length=11,
+        widget=_text(inputmode="numeric", placeholder="13800138000"),
+    )
 
     def __init__(self, *args, visitors: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,20 +245,64 @@ class CounterForm(forms.Form):
             date__gte=timezone.localdate(now), date__lte=timezone.localdate(now) + dt.timedelta(days=7), ends_at__gt=now
         ).select_related("product")
         cat = catalog.get()
-        self.fields["product"].choices = [
-            (p.code, p.label) for p in sorted(cat.products.values(), key=lambda p: p.sort_order) if p.active
-        ]
+        self.products = [p for p in sorted(cat.products.values(), key=lambda p: (p.sort_order, p.code)) if p.active]
+        self.fields["product"].choices = [(p.code, p.label) for p in self.products]
         categories = [
             (c.code, c.label) for c in sorted(cat.categories.values(), key=lambda c: c.sort_order) if c.active
         ]
         id_types = [(code, _(label)) for code, label in ID_TYPE_LABELS]
         self.visitor_rows = []
         for i in range(visitors):
-            self.fields[f"name_{i}"] = forms.CharField(label=gettext_lazy("Name"), max_length=40)
-            self.fields[f"id_type_{i}"] = forms.ChoiceField(label=gettext_lazy("ID document"), choices=id_types)
-            self.fields[f"id_number_{i}"] = forms.CharField(label=gettext_lazy("ID number"), max_length=20)
-            self.fields[f"category_{i}"] = forms.ChoiceField(label=gettext_lazy("Category"), choices=categories)
-            self.visitor_rows.append([f"name_{i}", f"id_type_{i}", f"id_number_{i}", f"category_{i}"])
+            self.fields[f"name_{i}"] = forms.CharField(
+                label=gettext_lazy("Name"), max_length=40, required=False, widget=_text(**{"data-counter": "name"})
+            )
+            self.fields[f"id_number_{i}"] = forms.CharField(
+                label=gettext_lazy("ID number"),
+                max_length=20,
+                required=False,
+                widget=_text(**{"data-counter": "id_number", "spellcheck": "false"}),
+            )
+            self.fields[f"category_{i}"] = forms.ChoiceField(
+                label=gettext_lazy("Category"),
+                choices=categories,
+                widget=UnfoldAdminSelectWidget(attrs={"data-counter": "category"}),
+            )
+            self.fields[f"id_type_{i}"] = forms.ChoiceField(
+                label=gettext_lazy("ID document"),
+                choices=id_types,
+                widget=UnfoldAdminSelectWidget(attrs={"data-counter": "id_type"}),
+            )
+            self.visitor_rows.append([f"name_{i}", f"id_number_{i}", f"category_{i}", f"id_type_{i}"])
+
+    def rows(self):
+        """Per visitor row, its bound fields (for the template)."""
+        return [[self[name] for name in row] for row in self.visitor_rows]
+
+    def clean(self):
+        data = super().clean()
+        filled = 0
+        for i in range(len(self.visitor_rows)):
+            name = (data.get(f"name_{i}") or "").strip()
+            number = (data.get(f"id_number_{i}") or "").strip()
+            if not name and not number:
+                continue
+            filled += 1
+            if not name:
+                self.add_error(f"name_{i}", _("Enter the visitor's name."))
+            if not number:
+                self.add_error(f"id_number_{i}", _("Enter the ID number."))
+        if not filled:
+            self.add_error(None, _("Enter at least one visitor."))
+        return data
+
+    def visitors(self) -> list[tuple[str, str, str, str]]:
+        """(category, name, ID type, ID number) of each filled row, in order."""
+        data = self.cleaned_data
+        return [
+            (data[f"category_{i}"], data[f"name_{i}"].strip(), data[f"id_type_{i}"], data[f"id_number_{i}"].strip())
+            for i in range(len(self.visitor_rows))
+            if (data.get(f"name_{i}") or "").strip() or (data.get(f"id_number_{i}") or "").strip()
+        ]
 
 
 ID_TYPE_LABELS = [
@@ -252,22 +313,61 @@ ID_TYPE_LABELS = [
     (idcard.TAIWAN, gettext_noop("Taiwan travel permit")),
 ]
 
+COUNTER_DAYS = 7  # the counter sells today and the coming week
+
+
+def _slot_cells(day: dt.date) -> list[dict]:
+    """The day's time slots still to come, with places left per product (the visitors' own view)."""
+    cells = []
+    for slot in selectors.availability(day)["slots"]:
+        if slot["status"] == selectors.PAST:
+            continue
+        left = {code: (n if n < selectors.UNLIMITED else None) for code, n in slot["products"].items()}
+        cells.append({**slot, "left": left, "left_json": json.dumps(left)})
+    return cells
+
+
+def _cell_state(cell: dict, product: str) -> dict:
+    """How a slot button shows for the chosen product: hidden (not sold in it), open, sold out or closed."""
+    if product not in cell["left"]:
+        return {"state": "hidden", "places": None}
+    places = cell["left"][product]
+    if cell["status"] == selectors.CLOSED:
+        return {"state": "closed", "places": 0}
+    if cell["status"] != selectors.OPEN or (places is not None and places <= 0):
+        return {"state": "sold_out", "places": 0}
+    return {"state": "open", "places": places}
+
+
+def _counter_day(request, today: dt.date) -> tuple[dt.date, list[dict], bool]:
+    """The day asked for (today by default); when today has no slot left, the next day that has one."""
+    asked = date_param(request.POST.get("day") or request.GET.get("date"), today)
+    if not today <= asked <= today + dt.timedelta(days=COUNTER_DAYS):
+        asked = today
+    cells = _slot_cells(asked)
+    moved = False
+    if asked == today and not request.GET.get("date") and not request.POST.get("day"):
+        for offset in range(1, COUNTER_DAYS + 1):
+            if any(c["status"] == selectors.OPEN for c in cells):
+                break
+            moved, asked = True, today + dt.timedelta(days=offset)
+            cells = _slot_cells(asked)
+    return asked, cells, moved
+
 
 def counter_view(admin_site, request):
     """The ticket counter: sell for cash, card or QR, or book for an elderly visitor; print or SMS."""
     require_perm(request, "ticketing.add_order")
     try:
-        visitors = max(1, min(20, int(request.GET.get("visitors", 1))))
+        visitors = max(1, min(20, int(request.POST.get("visitors") or request.GET.get("visitors") or 1)))
     except ValueError:
         visitors = 1
     form = CounterForm(request.POST or None, visitors=visitors)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         items: dict[str, list[services.VisitorIn]] = {}
-        for i in range(visitors):
-            items.setdefault(data[f"category_{i}"], []).append(
-                services.VisitorIn(data[f"name_{i}"], data[f"id_type_{i}"], data[f"id_number_{i}"])
-            )
+        for category, name, id_type, id_number in form.visitors():
+            items.setdefault(category, []).append(services.VisitorIn(name, id_type, id_number))
         req = services.BookingRequest(
             slot_id=data["slot"].id,
             items=[services.ItemIn(data["product"], code, people) for code, people in items.items()],
@@ -286,7 +386,15 @@ def counter_view(admin_site, request):
             messages.success(
                 request, _("Sold: order %(number)s, ¥%(total)s.") % {"number": booking.number, "total": booking.total}
             )
-            return redirect(f"../order/{booking.order_id}/change/")
+            return redirect("admin:ticketing_order_change", booking.order_id)
+    today = timezone.localdate()
+    day, cells, moved = _counter_day(request, today)
+    product = form["product"].value() or (form.products[0].code if form.products else "")
+    chosen = str(form["slot"].value() or "")
+    for cell in cells:
+        cell.update(_cell_state(cell, product))
+    if not any(str(c["id"]) == chosen and c["state"] == "open" for c in cells):
+        chosen = next((str(c["id"]) for c in cells if c["state"] == "open"), "")
     return desk_page(
         admin_site,
         request,
@@ -294,8 +402,22 @@ def counter_view(admin_site, request):
         _("Counter sale"),
         form=form,
         visitors=visitors,
-        more=visitors + 1,
-        fewer=max(1, visitors - 1),
+        day=day,
+        moved=moved,
+        days=[today + dt.timedelta(days=i) for i in range(COUNTER_DAYS + 1)],
+        cells=cells,
+        product=product,
+        chosen=chosen,
+        texts=json.dumps(
+            {
+                "badId": _("This resident ID number is not valid (check digit): type it again or scan the card."),
+                "left": _("%(n)s left"),
+                "unlimited": _("open"),
+                "soldOut": _("sold out"),
+                "closed": pgettext("sales", "closed"),
+            },
+            ensure_ascii=False,
+        ),
     )
 
 

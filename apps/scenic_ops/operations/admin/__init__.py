@@ -1,3 +1,3 @@
 """The operations desk: assets and devices, alarm console, inspections, repair tickets, dispatch, live map."""
 
-from scenic_ops.operations.admin import alarms, assets, dispatching, inspections, repairs  # noqa: F401
+from scenic_ops.operations.admin import alarms, assets, dispatching, inspections, labels, repairs  # noqa: F401

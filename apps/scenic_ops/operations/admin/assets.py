@@ -17,9 +17,13 @@ from unfold.admin import TabularInline
 from unfold.decorators import action, display
 
 from scenic_ops.core.admin_base import AuditedAdmin, CursorPaginator, ReadOnlyAdmin
+from scenic_ops.core.views import ServedFileMixin, protect_files
 from scenic_ops.operations import selectors
 from scenic_ops.operations.models import Asset, AssetCategory, AssetDocument, Certificate, Device, TelemetryRecord
 from scenic_ops.operations.services import certificates, labels, telemetry
+
+protect_files("asset-document", AssetDocument, "file", owner="asset")
+protect_files("certificate-scan", Certificate, "file", owner="asset")
 
 
 @admin.register(AssetCategory)
@@ -29,15 +33,17 @@ class AssetCategoryAdmin(AuditedAdmin):
     search_fields = ["code", "name", "name_en"]
 
 
-class CertificateInline(TabularInline):
+class CertificateInline(ServedFileMixin, TabularInline):
     model = Certificate
+    file_kind = "certificate-scan"
     extra = 0
     fields = ["number", "issued_by", "issued_on", "expires_on", "file", "state"]
     readonly_fields = ["state"]
 
 
-class DocumentInline(TabularInline):
+class DocumentInline(ServedFileMixin, TabularInline):
     model = AssetDocument
+    file_kind = "asset-document"
     extra = 0
     fields = ["kind", "title", "file", "uploaded_at"]
     readonly_fields = ["uploaded_at"]
@@ -152,7 +158,8 @@ class AssetAdmin(AuditedAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(AuditedAdmin):
+class CertificateAdmin(ServedFileMixin, AuditedAdmin):
+    file_kind = "certificate-scan"
     list_display = ["asset", "number", "issued_by", "issued_on", "expires_on", "days_left", "state"]
     list_filter = ["state"]
     search_fields = ["number", "asset__code", "asset__name"]

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
@@ -15,6 +14,7 @@ from unfold.decorators import action, display
 
 from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin
 from scenic_ops.core.dashboard import Card
+from scenic_ops.core.views import protect_files, thumbnail_link
 from scenic_ops.operations import selectors
 from scenic_ops.operations.models import (
     ChecklistItem,
@@ -26,6 +26,8 @@ from scenic_ops.operations.models import (
     RoutePoint,
 )
 from scenic_ops.operations.services import inspections
+
+protect_files("inspection-photo", InspectionResult, "photo", owner="task")
 
 
 class ChecklistItemInline(TabularInline):
@@ -108,11 +110,7 @@ class ResultInline(TabularInline):
 
     @display(description=gettext_lazy("photo"))
     def photo_link(self, obj):
-        if not obj.photo:
-            return ""
-        return format_html(
-            '<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:48px"></a>', obj.photo.url
-        )
+        return thumbnail_link("inspection-photo", obj, height=64)
 
     @display(description=gettext_lazy("where"))
     def where(self, obj):

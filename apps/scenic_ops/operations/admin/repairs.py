@@ -6,28 +6,27 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
+from scenic_ops.core.views import ServedFileMixin, protect_files
 from scenic_ops.operations.admin.dispatching import dispatch_context
 from scenic_ops.operations.models import RepairPart, RepairPhoto, RepairTicket, RepairWorkLog
 from scenic_ops.operations.services import repairs
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+from scenic_ops.workflow.admin.forms import workflow_states
+
+protect_files("repair-photo", RepairPhoto, "file", owner="ticket")
 
 
-class PhotoInline(TabularInline):
+class PhotoInline(ServedFileMixin, TabularInline):
     model = RepairPhoto
+    file_kind = "repair-photo"
+    preview_height = 96
     extra = 0
-    fields = ["stage", "file", "preview", "uploaded_by", "uploaded_at"]
-    readonly_fields = ["preview", "uploaded_by", "uploaded_at"]
-
-    @display(description=gettext_lazy("preview"))
-    def preview(self, obj):
-        if not obj.pk or not obj.file:
-            return ""
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:56px"></a>', obj.file.url)
+    fields = ["stage", "file", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
 class PartInline(TabularInline):
@@ -45,6 +44,20 @@ class WorkLogInline(TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The workflow's states by name (the field holds their codes)."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state__exact"
+    document_type = "operations.repairticket"
+
+    def lookups(self, request, model_admin):
+        return list(workflow_states(self.document_type).items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -83,7 +96,7 @@ class RepairTicketAdmin(WorkflowDocumentAdmin):
         "sla_badge",
         "created_at",
     ]
-    list_filter = [OpenFilter, "state", "priority", "source", "category", "sla_status"]
+    list_filter = [OpenFilter, StateFilter, "priority", "source", "category", "sla_status"]
     search_fields = ["title", "description", "asset__code", "asset__name"]
     list_select_related = ["asset", "assignee"]
     autocomplete_fields = ["asset"]

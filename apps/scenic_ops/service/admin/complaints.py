@@ -7,12 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
 from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin
+from scenic_ops.core.views import protect_files, thumbnail_link
 from scenic_ops.service import complaints, selectors
 from scenic_ops.service.common import normalise_email, normalise_phone
 from scenic_ops.service.errors import ServiceError
@@ -25,6 +27,9 @@ from scenic_ops.service.models import (
     MessageTemplate,
 )
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+from scenic_ops.workflow.admin.forms import workflow_states
+
+protect_files("complaint-photo", ComplaintPhoto, "file", owner="complaint")
 
 
 class PhotoInline(TabularInline):
@@ -39,9 +44,7 @@ class PhotoInline(TabularInline):
 
     @display(description=gettext_lazy("photo"))
     def preview(self, obj):
-        if not obj.pk or not obj.file:
-            return ""
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" alt="" style="height:64px"></a>', obj.file.url)
+        return thumbnail_link("complaint-photo", obj, height=96)
 
 
 class ReplyInline(TabularInline):
@@ -83,6 +86,20 @@ class StaffEntryForm(forms.ModelForm):
         if not (data.get("description") or "").strip():
             self.add_error("description", _("Please describe what happened."))
         return data
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The workflow's states by name (the field holds their codes)."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state__exact"
+    document_type = "service.complaint"
+
+    def lookups(self, request, model_admin):
+        return list(workflow_states(self.document_type).items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -127,7 +144,7 @@ class ComplaintAdmin(WorkflowDocumentAdmin):
         "rating",
         "received_at",
     ]
-    list_filter = [QueueFilter, "state", "category", "channel", "severity", "kind", "zone"]
+    list_filter = [QueueFilter, StateFilter, "category", "channel", "severity", "kind", "zone"]
     search_fields = ["code", "subject", "external_ref", "order_ref", "ticket_ref"]
     list_select_related = ["category", "zone", "handler"]
     date_hierarchy = "received_at"

@@ -16,6 +16,7 @@ from unfold.decorators import display
 
 from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.service import dispatch, selectors
+from scenic_ops.service.admin.complaints import StateFilter
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import (
     DispatchBoard,
@@ -42,6 +43,10 @@ class ResourcePoolAdmin(AuditedAdmin):
         return obj.units_free
 
 
+class DispatchStateFilter(StateFilter):
+    document_type = "service.dispatchorder"
+
+
 @admin.register(DispatchOrder)
 class DispatchOrderAdmin(WorkflowDocumentAdmin):
     list_display = [
@@ -55,7 +60,7 @@ class DispatchOrderAdmin(WorkflowDocumentAdmin):
         "workflow_sla",
         "requested_at",
     ]
-    list_filter = ["state", "priority", "source", "pool"]
+    list_filter = [DispatchStateFilter, "priority", "source", "pool"]
     search_fields = ["code", "title"]
     list_select_related = ["pool", "zone"]
     autocomplete_fields = ["zone", "incident"]

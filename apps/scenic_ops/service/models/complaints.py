@@ -157,6 +157,9 @@ class ComplaintPhoto(models.Model):
         verbose_name = _("complaint photo")
         verbose_name_plural = _("complaint photos")
 
+    def __str__(self) -> str:
+        return f"{self.complaint.code} · {self.file.name.rsplit('/', 1)[-1]}"
+
 
 class ComplaintReply(models.Model):
     """What the visitor was told (each reply; a reopened complaint gets another)."""
