@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from scenic_ops.portal import shell
+from scenic_ops.core import visitor
 from scenic_ops.ticketing import selectors
 
 
@@ -43,11 +43,11 @@ def test_a_closed_day_and_a_sales_halt_show_on_the_home_page(client, tk, busy_pa
 
 def test_elderly_mode_is_one_cookie_switched_by_the_header_or_the_query(client, db):
     response = client.get("/?elder=1")
-    assert response.cookies[shell.ELDER_COOKIE].value == "1"
+    assert response.cookies[visitor.ELDER_COOKIE].value == "1"
     assert 'class="portal elder"' in response.content.decode()
     assert 'class="portal elder"' in client.get("/").content.decode()
     off = client.post("/elder-mode", {"on": "0", "next": "/flow/"})
-    assert off.status_code == 302 and off["Location"] == "/flow/" and off.cookies[shell.ELDER_COOKIE].value == "0"
+    assert off.status_code == 302 and off["Location"] == "/flow/" and off.cookies[visitor.ELDER_COOKIE].value == "0"
     assert 'class="portal"' in client.get("/").content.decode()
     away = client.post("/elder-mode", {"on": "1", "next": "https://evil.example/"})
     assert away["Location"] == "/"

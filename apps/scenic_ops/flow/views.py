@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from scenic_ops.core.visitor import visitor_page
 from scenic_ops.flow import selectors
-from scenic_ops.portal.shell import visitor_page
 
 LANGS = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 

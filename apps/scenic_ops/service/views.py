@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from scenic_ops.portal.shell import visitor_page
+from scenic_ops.core.visitor import visitor_page
 from scenic_ops.service import complaints, incidents
 from scenic_ops.service.common import throttle
 from scenic_ops.service.errors import ServiceError

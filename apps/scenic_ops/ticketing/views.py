@@ -6,7 +6,7 @@ the payment provider's cashier → /o/<order>/<key>/ (tickets with QR codes) →
 Cancelling and refunding go through a confirmation page (/o/<order>/<key>/cancel) that says
 what happens first.
 
-The pages live in the visitor portal's shell (`portal/base.html`, `portal.shell`): the portal
+The pages live in the visitor portal's shell (`portal/base.html`, `core.visitor`): the portal
 owns the language and the elderly mode. In elderly mode the day page takes one step at a time
 (the time slot, then the main admission ticket; other products behind "more").
 """
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from scenic_ops.portal.shell import elder_mode, visitor_page
+from scenic_ops.core.visitor import elder_mode, visitor_page
 from scenic_ops.ticketing import catalog, idcard, inventory, notify, selectors, services
 from scenic_ops.ticketing import render as ticket_render
 from scenic_ops.ticketing.errors import Code, TicketingError
