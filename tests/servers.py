@@ -17,7 +17,7 @@ from django.db import connection
 ROOT = settings.BASE_DIR
 
 
-def test_env(**extra: str) -> dict[str, str]:
+def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child process that works on this test run's database and Redis."""
     return {
         **os.environ,
@@ -72,7 +72,7 @@ def web_server(*, workers: int = 2, threads: int = 8, env: dict[str, str] | None
             "warning",
         ],
         cwd=ROOT,
-        env=env or test_env(),
+        env=env or child_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

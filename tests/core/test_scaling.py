@@ -16,13 +16,13 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from scenic_ops.core import scheduling
 from scenic_ops.core.models import JobRun
-from tests.servers import test_env, wait_until, web_server
+from tests.servers import child_env, wait_until, web_server
 
 ROOT = settings.BASE_DIR
 pytestmark = pytest.mark.slow
 
 
-_env = test_env
+_env = child_env
 _wait_until = wait_until
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from scenic_ops.core import apikeys
 from scenic_ops.operations.errors import OpsError
 from scenic_ops.operations.models import DispatchCall, PositionFix, Tracker
-from scenic_ops.operations.services import dispatch, positions, repairs
+from scenic_ops.operations.services import crew_calls, positions, repairs
 from scenic_ops.workflow import services as workflow
 from scenic_ops.workflow.models import Notification
 
@@ -81,11 +81,11 @@ def test_nearest_available_crew_skips_busy_stale_and_off_duty(make_user, place_c
         workflow.reassign(job, busy, dispatcher)
     repairs.crew_action(job, busy, "start", client_id="busy-start-01")
 
-    found = dispatch.nearest_crew(TICKET_AT)
+    found = crew_calls.nearest_crew(TICKET_AT)
     assert [c.user.display_name for c in found] == ["近", "远"]
     assert 30 < found[0].distance_m < 100 and 700 < found[1].distance_m < 850
     # With a skill, those who have it come first
-    assert [c.user.display_name for c in dispatch.nearest_crew(TICKET_AT, skill="mechanical")] == ["远", "近"]
+    assert [c.user.display_name for c in crew_calls.nearest_crew(TICKET_AT, skill="mechanical")] == ["远", "近"]
 
 
 def test_a_dispatch_call_notifies_and_an_accept_gives_the_ticket(make_user, place_crew, make_asset, zone):
@@ -100,15 +100,15 @@ def test_a_dispatch_call_notifies_and_an_accept_gives_the_ticket(make_user, plac
     if ticket.assignee != assigned:
         workflow.reassign(ticket, assigned, dispatcher)
 
-    call = dispatch.call(caller_target, by=dispatcher, ticket=ticket)
+    call = crew_calls.call(caller_target, by=dispatcher, ticket=ticket)
     assert call.state == "calling" and 30 < call.distance_m < 100
     assert Notification.objects.filter(recipient=caller_target, event="dispatch_call").exists()
     with pytest.raises(OpsError) as error:
-        dispatch.answer(call, assigned, accept=True)
+        crew_calls.answer(call, assigned, accept=True)
     assert error.value.code == "ops_call_not_yours"
-    answered = dispatch.answer(call, caller_target, accept=True, note="5分钟到")
+    answered = crew_calls.answer(call, caller_target, accept=True, note="5分钟到")
     assert answered.state == "accepted" and answered.responded_at
-    assert dispatch.answer(call, caller_target, accept=True).state == "accepted"  # a retried answer
+    assert crew_calls.answer(call, caller_target, accept=True).state == "accepted"  # a retried answer
     ticket.refresh_from_db()
     assert ticket.assignee == caller_target
     assert Notification.objects.filter(recipient=dispatcher, event="dispatch_answer").exists()
@@ -118,15 +118,15 @@ def test_unanswered_calls_expire(make_user, make_asset):
     dispatcher = make_user("dispatcher")
     crew = make_user("security")
     ticket = repairs.report(title="路灯", asset=make_asset("lamp"), reported_by=dispatcher)
-    call = dispatch.call(crew, by=dispatcher, ticket=ticket)
-    assert dispatch.expire_calls(now=timezone.now() + dt.timedelta(minutes=11)) == 1
+    call = crew_calls.call(crew, by=dispatcher, ticket=ticket)
+    assert crew_calls.expire_calls(now=timezone.now() + dt.timedelta(minutes=11)) == 1
     call.refresh_from_db()
     with pytest.raises(OpsError) as error:
-        dispatch.answer(call, crew, accept=True)
+        crew_calls.answer(call, crew, accept=True)
     assert error.value.code == "ops_call_closed"
     clerk = make_user("ticket_clerk")
     with pytest.raises(OpsError) as error:
-        dispatch.call(clerk, by=dispatcher, ticket=ticket)
+        crew_calls.call(clerk, by=dispatcher, ticket=ticket)
     assert error.value.code == "ops_not_crew"
     assert DispatchCall.objects.count() == 1
 

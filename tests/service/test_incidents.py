@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scenic_ops.core import outbox
 from scenic_ops.core.models import OutboxMessage
-from scenic_ops.service import incidents
+from scenic_ops.service import incident_work, incidents
 from scenic_ops.service.errors import ServiceCode, ServiceError
 from scenic_ops.service.models import Incident, IncidentEvent, IncidentTask, PlanContact
 from tests.receiver import Receiver
@@ -69,9 +69,9 @@ def test_plan_tasks_go_to_the_plan_roles_and_agencies_are_notified_through_the_o
     tasks = list(incident.tasks.order_by("order"))
     assert [t.owner_role for t in tasks] == ["security", "engineer", "dispatcher", "service_agent", "manager"]
     assert tasks[0].due_at == incident.raised_at + dt.timedelta(minutes=3)
-    assert [t.title for t in incidents.open_tasks_for(guard)] == [tasks[0].title]
-    assert [t.title for t in incidents.open_tasks_for(engineer)] == [tasks[1].title]
-    assert list(incidents.open_tasks_for(clerk)) == []
+    assert [t.title for t in incident_work.open_tasks_for(guard)] == [tasks[0].title]
+    assert [t.title for t in incident_work.open_tasks_for(engineer)] == [tasks[1].title]
+    assert list(incident_work.open_tasks_for(clerk)) == []
     notices = {n.kind: n for n in incident.notices.select_related("outbox")}
     assert set(notices) == {"fire", "medical", "police", "emergency", "tourism"}
     fire = notices["fire"].outbox
@@ -79,10 +79,10 @@ def test_plan_tasks_go_to_the_plan_roles_and_agencies_are_notified_through_the_o
     assert "火灾" in fire.body and incident.code in fire.body
     # acknowledgement: only the task's role (or a commander)
     with pytest.raises(ServiceError) as refused:
-        incidents.acknowledge_task(tasks[0], clerk)
+        incident_work.acknowledge_task(tasks[0], clerk)
     assert refused.value.code == ServiceCode.NOT_YOUR_TASK
-    incidents.acknowledge_task(tasks[0], guard)
-    incidents.complete_task(tasks[0], guard, "已扑灭")
+    incident_work.acknowledge_task(tasks[0], guard)
+    incident_work.complete_task(tasks[0], guard, "已扑灭")
     tasks[0].refresh_from_db()
     assert tasks[0].state == "done" and tasks[0].acknowledged_by == guard
     kinds = list(incident.events.values_list("kind", flat=True))
@@ -152,7 +152,7 @@ def test_unknown_types_bad_levels_and_bad_triggers_are_refused_and_nothing_is_wr
 
 def test_a_drill_runs_the_plan_but_tells_only_the_agencies_that_join_drills(service, make_user):
     manager = make_user("manager")
-    drill = incidents.start_drill("fire", manager)
+    drill = incident_work.start_drill("fire", manager)
     assert drill.is_drill and drill.source == "drill" and drill.tasks.count() == 5
     assert list(drill.notices.values_list("kind", flat=True)) == ["fire"]
     assert "【演练】" in drill.notices.get().body
@@ -162,16 +162,16 @@ def test_closing_needs_a_report_and_ends_the_open_tasks(service, make_user):
     manager = make_user("manager")
     incident = incidents.raise_incident("lost_person", None, title="儿童走失")
     with pytest.raises(ServiceError) as refused:
-        incidents.close(incident, manager, "  ")
+        incident_work.close(incident, manager, "  ")
     assert refused.value.code == ServiceCode.REPORT_MISSING
-    draft = incidents.draft_report(incident)
+    draft = incident_work.draft_report(incident)
     assert "全园广播寻人" in draft
-    incidents.close(incident, manager, draft + "\n已在游客中心找到。")
+    incident_work.close(incident, manager, draft + "\n已在游客中心找到。")
     incident.refresh_from_db()
     assert incident.state == "closed" and "已在游客中心找到" in incident.closing_report
     assert not incident.tasks.exclude(state="skipped").exists()
     with pytest.raises(ServiceError):
-        incidents.close(incident, manager, "again")
+        incident_work.close(incident, manager, "again")
 
 
 def test_an_overdue_task_is_reported_to_the_managers_once(service, make_user):
@@ -179,7 +179,7 @@ def test_an_overdue_task_is_reported_to_the_managers_once(service, make_user):
 
     manager = make_user("manager")
     incident = incidents.raise_incident("medical", None, now=timezone.now() - dt.timedelta(minutes=30))
-    assert incidents.remind_overdue() == 3
-    assert incidents.remind_overdue() == 0
+    assert incident_work.remind_overdue() == 3
+    assert incident_work.remind_overdue() == 0
     assert Notification.objects.filter(recipient=manager, event="incident_task_overdue").count() == 3
     assert incident.events.filter(kind="task").count() == 3

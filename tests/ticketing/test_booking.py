@@ -196,3 +196,41 @@ def test_a_red_visitor_flow_level_stops_todays_sale_and_a_yellow_does_not(tk):
         assert err.value.code == "sales_halted"
     tomorrow = services.book(request(slot_of(1), seq=3, confirm=True, channel="counter"))
     assert tomorrow.status == "confirmed"  # other days still sell
+
+
+def test_orders_and_tickets_leave_audit_rows(tk, make_user):
+    """A booking writes its order's audit row in the same statement; refunds and expiry write one per
+    ticket too: who, when, from what to what."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from scenic_ops.core import audit
+    from scenic_ops.core.models import AuditEvent
+    from scenic_ops.ticketing import lifecycle
+
+    clerk = make_user("ticket_clerk")
+    slot = slot_of()
+    with audit.acting_as(clerk):
+        booking = services.book(request(slot, n=2, confirm=True, channel="counter", payment_method="cash"))
+    order = Order.objects.get(pk=booking.order_id)
+    created = AuditEvent.objects.get(content_type=ContentType.objects.get_for_model(Order), object_id=str(order.pk))
+    assert created.action == "create" and created.actor_id == clerk.pk and created.object_repr == order.number
+    assert created.changes["tickets"][1] == [t.code for t in booking.tickets]
+    assert created.changes["status"] == [None, "confirmed"] and created.changes["channel"] == [None, "counter"]
+
+    with audit.acting_as(clerk):
+        services.refund_tickets(order, [booking.tickets[0].code], reason="visitor asked", now=timezone.now())
+    ticket_events = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Ticket))
+    refunded = ticket_events.get(object_id=str(booking.tickets[0].id))
+    assert refunded.changes == {"status": ["valid", "refunded"]} and refunded.actor_id == clerk.pk
+    assert refunded.message == "visitor asked"
+
+    held = services.book(request(slot, seq=40))
+    lifecycle.expire_order(held.order_id, now=held.hold_expires_at)
+    expired = ticket_events.get(object_id=str(held.tickets[0].id))
+    assert expired.changes == {"status": ["held", "expired"]}
+    # A failed booking leaves no audit row (the block rolled back all of it).
+    before = AuditEvent.objects.count()
+    with pytest.raises(TicketingError):
+        services.book(request(slot, seq=2, confirm=True, channel="counter"))  # the same visitor again: per-ID limit
+    assert AuditEvent.objects.count() == before

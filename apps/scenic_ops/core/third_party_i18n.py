@@ -115,7 +115,7 @@ JOB_DESCRIPTIONS = [
     gettext_noop("Offline alarms for silent devices"),
     gettext_noop("Close unanswered dispatch calls"),
     gettext_noop("Mark expired inspection certificates"),
-    gettext_noop("Open an incident for each red visitor-flow level"),
+    gettext_noop("Tell other domains which warning levels stand at orange or red"),
     gettext_noop("Negative public-opinion spike rules"),
     gettext_noop("Remind about overdue emergency tasks"),
     gettext_noop("Yesterday's energy use per meter, with anomalies"),

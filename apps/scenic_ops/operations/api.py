@@ -22,7 +22,7 @@ from scenic_ops.core.models import ApiKey, User
 from scenic_ops.operations import selectors
 from scenic_ops.operations.errors import OpsCode, OpsError
 from scenic_ops.operations.models import Alarm, Asset, DispatchCall, InspectionTask, RepairTicket, Tracker
-from scenic_ops.operations.services import dispatch, inspections, positions, repairs, telemetry
+from scenic_ops.operations.services import crew_calls, inspections, positions, repairs, telemetry
 
 TELEMETRY_EXAMPLE = {
     "device": "cableway-drive",
@@ -203,7 +203,7 @@ class NearestCrewView(APIView):
     )
     def get(self, request):
         subject = _subject(request.query_params)
-        return Response({"crew": [c.as_dict() for c in dispatch.nearest_for(subject)]})
+        return Response({"crew": [c.as_dict() for c in crew_calls.nearest_for(subject)]})
 
 
 class DispatchView(APIView):
@@ -231,7 +231,7 @@ class DispatchView(APIView):
         user = User.objects.filter(pk=_int(body.get("user"))).first()
         if user is None:
             raise OpsError(OpsCode.NOT_CREW, user=str(body.get("user"))[:20])
-        call = dispatch.call(
+        call = crew_calls.call(
             user,
             by=request.user,
             ticket=subject if isinstance(subject, RepairTicket) else None,
@@ -467,7 +467,7 @@ class CrewCallAnswerView(CrewView):
         if call is None:
             raise OpsError(OpsCode.UNKNOWN_CALL, call=call_id)
         body = _payload(request)
-        call = dispatch.answer(call, request.user, accept=bool(body.get("accept")), note=str(body.get("note") or ""))
+        call = crew_calls.answer(call, request.user, accept=bool(body.get("accept")), note=str(body.get("note") or ""))
         return Response({"id": call.pk, "state": call.state})
 
 

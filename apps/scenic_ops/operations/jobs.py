@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from scenic_ops.core.scheduling import scheduled
-from scenic_ops.operations.services import alarms, certificates, dispatch, inspections
+from scenic_ops.operations.services import alarms, certificates, crew_calls, inspections
 
 
 @scheduled(
@@ -27,7 +27,7 @@ def ops_device_offline_task(now):
 
 @scheduled("ops_dispatch_expiry", interval=60, timeout=55, description="Close unanswered dispatch calls")
 def ops_dispatch_expiry_task(now):
-    return f"expired={dispatch.expire_calls(now=now)}"
+    return f"expired={crew_calls.expire_calls(now=now)}"
 
 
 @scheduled("ops_certificates", cron="10 0 * * *", timeout=300, description="Mark expired inspection certificates")

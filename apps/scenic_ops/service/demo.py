@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from scenic_ops.core.models import Zone
 from scenic_ops.core.services import users_with_role
-from scenic_ops.service import complaints, dispatch, incidents, opinion, setup
+from scenic_ops.service import complaints, dispatch, incident_work, incidents, opinion, setup
 from scenic_ops.service.models import (
     Complaint,
     EnergyDay,
@@ -209,13 +209,13 @@ def _incidents(now, zones, manager) -> None:
     for task in drill.tasks.all():
         people = list(users_with_role(task.owner_role)[:1])
         if people:
-            incidents.acknowledge_task(task, people[0], now=drill.raised_at + dt.timedelta(minutes=2))
-            incidents.complete_task(task, people[0], "按预案完成", now=drill.raised_at + dt.timedelta(minutes=12))
+            incident_work.acknowledge_task(task, people[0], now=drill.raised_at + dt.timedelta(minutes=2))
+            incident_work.complete_task(task, people[0], "按预案完成", now=drill.raised_at + dt.timedelta(minutes=12))
     if manager is not None:
-        incidents.close(
+        incident_work.close(
             drill,
             manager,
-            incidents.draft_report(drill) + "演练顺利，疏散用时 6 分钟。",
+            incident_work.draft_report(drill) + "演练顺利，疏散用时 6 分钟。",
             now=drill.raised_at + dt.timedelta(minutes=40),
         )
     sos_zone = zones[-1] if zones else None

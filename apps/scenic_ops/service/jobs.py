@@ -18,9 +18,9 @@ def opinion_spikes_task(now: dt.datetime | None = None) -> str:
 
 @scheduled("service_incident_tasks", cron="*/2 * * * *", description="Remind about overdue emergency tasks")
 def incident_tasks_task(now: dt.datetime | None = None) -> str:
-    from scenic_ops.service import incidents
+    from scenic_ops.service import incident_work
 
-    return f"{incidents.remind_overdue(now=now)} overdue tasks reported"
+    return f"{incident_work.remind_overdue(now=now)} overdue tasks reported"
 
 
 @scheduled("service_energy_daily", cron="20 0 * * *", description="Yesterday's energy use per meter, with anomalies")

@@ -1,7 +1,7 @@
 """Visitor service's door: the state changes other domains and the UI may call.
 
 The work lives in one module per concept — `complaints` (complaints and suggestions with their
-SLA), `incidents` (emergencies and their plans), `dispatch` (resource dispatch: vehicles,
+SLA), `incidents` (raising emergencies and starting their plans), `incident_work` (tasks, command, closing), `dispatch` (resource dispatch: vehicles,
 people and materials sent where they are needed; stock and energy), `opinion` (public opinion),
 `triggers` (what other domains' events open, through `hooks`). Other domains import from here.
 """
@@ -14,17 +14,16 @@ from scenic_ops.service.dispatch import (
     record_reading,
     request_dispatch,
 )
-from scenic_ops.service.incidents import (
+from scenic_ops.service.incident_work import (
     acknowledge_task,
     add_note,
     close,
     complete_task,
     contain,
-    raise_incident,
-    set_level,
     start_drill,
     take_command,
 )
+from scenic_ops.service.incidents import raise_incident, set_level
 from scenic_ops.service.opinion import complaint_from_mention, ingest, link_to_complaint
 
 __all__ = [

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from scenic_ops.core.visitor import visitor_page
-from scenic_ops.service import complaints, incidents
+from scenic_ops.service import complaints, incident_work, incidents
 from scenic_ops.service.common import throttle
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import Complaint, ComplaintCategory, Incident, IncidentTask
@@ -170,13 +170,13 @@ def my_tasks(request):
             raise Http404
         try:
             if request.POST.get("do") == "ack":
-                incidents.acknowledge_task(task, request.user)
+                incident_work.acknowledge_task(task, request.user)
             else:
-                incidents.complete_task(task, request.user, request.POST.get("note", ""))
+                incident_work.complete_task(task, request.user, request.POST.get("note", ""))
         except ServiceError as exc:
             ctx["error"] = exc.detail
         else:
             return HttpResponseRedirect(reverse("service:tasks"))
-    ctx["tasks"] = list(incidents.open_tasks_for(request.user))
+    ctx["tasks"] = list(incident_work.open_tasks_for(request.user))
     ctx["now"] = timezone.now()
     return render(request, "service/tasks.html", ctx)

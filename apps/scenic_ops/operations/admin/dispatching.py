@@ -19,7 +19,7 @@ from scenic_ops.core.models import User
 from scenic_ops.operations import selectors
 from scenic_ops.operations.errors import OpsError
 from scenic_ops.operations.models import Alarm, DispatchCall, LiveMap, ParkMap, PositionFix, RepairTicket, Tracker
-from scenic_ops.operations.services import dispatch
+from scenic_ops.operations.services import crew_calls
 
 
 def dispatch_context(request, *, ticket: RepairTicket | None = None, alarm: Alarm | None = None) -> dict:
@@ -33,7 +33,7 @@ def dispatch_context(request, *, ticket: RepairTicket | None = None, alarm: Alar
         "alarm": alarm,
     }
     try:
-        context["crew"] = dispatch.nearest_for(subject) if subject is not None else []
+        context["crew"] = crew_calls.nearest_for(subject) if subject is not None else []
     except OpsError as exc:
         context["crew"], context["crew_error"] = [], exc.detail
     return context
@@ -95,7 +95,7 @@ class DispatchCallAdmin(AuditedAdmin):
             messages.error(request, _("Choose whom to call."))
             return HttpResponseRedirect(back)
         try:
-            call = dispatch.call(user, by=request.user, ticket=ticket, alarm=alarm, note=request.POST.get("note", ""))
+            call = crew_calls.call(user, by=request.user, ticket=ticket, alarm=alarm, note=request.POST.get("note", ""))
         except OpsError as exc:
             messages.error(request, exc.detail)
         else:

@@ -5,5 +5,5 @@ Other domains call these (never the tables):
 - telemetry.ingest(device, records)                                    — device reports
 - alarms.acknowledge(alarm, user), alarms.clear(alarm, ...)            — alarm console
 - inspections.create_daily_tasks(day), inspections.submit(task, ...)   — inspection rounds
-- positions.record(tracker, fixes), dispatch.nearest_crew(...), dispatch.call(...)
+- positions.record(tracker, fixes), crew_calls.nearest_crew(...), crew_calls.call(...)  — crew calls (定位调度)
 """

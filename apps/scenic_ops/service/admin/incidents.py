@@ -19,7 +19,7 @@ from unfold.decorators import display
 
 from scenic_ops.core.admin_base import AuditedAdmin, DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.core.models import Role, Zone
-from scenic_ops.service import incidents, selectors
+from scenic_ops.service import incident_work, incidents, selectors
 from scenic_ops.service.errors import ServiceError
 from scenic_ops.service.models import (
     CommandPost,
@@ -253,7 +253,7 @@ class CommandPostAdmin(DeskPageAdmin):
             now=timezone.now(),
             levels=Level.choices,
             can_command=request.user.has_perm("service.command_incident"),
-            draft=incident.closing_report or incidents.draft_report(incident),
+            draft=incident.closing_report or incident_work.draft_report(incident),
             map_json=json.dumps(
                 {"incidents": markers, "zones": zones, "strings": {"drill": _("drill")}}, ensure_ascii=False
             ),
@@ -274,19 +274,19 @@ class CommandPostAdmin(DeskPageAdmin):
             if do in ("ack", "done", "skip"):
                 task = get_object_or_404(IncidentTask, pk=request.POST.get("task") or 0, incident=incident)
                 if do == "ack":
-                    incidents.acknowledge_task(task, request.user)
+                    incident_work.acknowledge_task(task, request.user)
                 else:
-                    incidents.complete_task(task, request.user, request.POST.get("note", ""), skipped=do == "skip")
+                    incident_work.complete_task(task, request.user, request.POST.get("note", ""), skipped=do == "skip")
             elif do == "note":
-                incidents.add_note(incident, request.user, request.POST.get("note", ""))
+                incident_work.add_note(incident, request.user, request.POST.get("note", ""))
             elif do == "level":
                 incidents.set_level(incident, request.POST.get("level"), request.user)
             elif do == "command":
-                incidents.take_command(incident, request.user)
+                incident_work.take_command(incident, request.user)
             elif do == "contain":
-                incidents.contain(incident, request.user)
+                incident_work.contain(incident, request.user)
             elif do == "close":
-                incidents.close(incident, request.user, request.POST.get("report", ""))
+                incident_work.close(incident, request.user, request.POST.get("report", ""))
             else:
                 raise PermissionDenied
         except ServiceError as exc:

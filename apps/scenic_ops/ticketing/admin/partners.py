@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.admin_base import AuditedAdmin
+from scenic_ops.ticketing import api_auth
 from scenic_ops.ticketing.models import Partner
 from scenic_ops.ticketing.partners import create_partner, rotate_credentials
 
@@ -46,6 +48,9 @@ class PartnerAdmin(AuditedAdmin):
     def save_related(self, request, form, formsets, change):
         form.instance = Partner.objects.get(pk=form.instance.pk)
         super().save_related(request, form, formsets, change)
+        # Active, prepaid, products: every web process signs and sells by the new values within a second.
+        api_key_id = form.instance.api_key_id
+        transaction.on_commit(lambda: api_auth.forget(api_key_id))
 
     @admin.action(description=_("Issue new credentials (the old key stops working)"))
     def rotate(self, request, queryset):

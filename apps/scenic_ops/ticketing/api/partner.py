@@ -4,7 +4,7 @@ Partner calls are signed (see `api_auth`). Errors are `{"code", "detail"}` with 
 `ticketing/errors.py`. Creating an order is idempotent on the partner's own order id
 (`external_id`): a retry gets the first answer (`"replayed": true`), a different order under the
 same id is refused (`external_id_conflict`). Create, confirm, cancel and refund also accept an
-`Idempotency-Key` header. The create is a lean view (`core.lean`): see docs/adr/0009.
+`Idempotency-Key` header. The create is a lean view (`core.lean`): see docs/adr/0010.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Nearest available crew for a ticket or an alarm, and dispatch calls that record the answer.
+"""Crew calls (定位调度): the nearest available crew for a ticket or an alarm, and calls that record the answer.
+
+Not resource dispatch (资源调度: pooled vehicles, people and materials sent on a dispatch order), which
+is the service domain's (`service.dispatch`).
 
 Available: an active staff member of a crew role, on duty in the crew app, whose phone or
 badge reported a position in the last `FRESH_MINUTES`, and who is not in the middle of a
