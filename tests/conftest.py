@@ -32,13 +32,11 @@ def _clean_redis_and_caches():
     import django_rq
 
     from scenic_ops.core import apikeys, versions
-    from scenic_ops.flow import selectors as flow_selectors
     from scenic_ops.ticketing import halts
 
     django_rq.get_connection("default").flushdb()
     apikeys._local.clear()
     versions.forget_all()
-    flow_selectors._local_halts.clear()
     halts._local.clear()
     return
 

@@ -1,14 +1,14 @@
 """Bad configuration and a missing database give clear messages, never a traceback."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 from django.conf import settings
+
+from tests.servers import web_server
 
 ROOT = settings.BASE_DIR
 
@@ -35,43 +35,11 @@ def test_missing_database_is_a_clear_error_on_the_command_line():
     assert "Traceback" not in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_missing_database_gives_503_pages_not_tracebacks_in_production_mode():
-    port = _free_port()
     env = {**os.environ, "SCENIC_DATABASE_NAME": "scenic_default_test_missing"}
     env.pop("SCENIC_TESTING", None)
-    server = subprocess.Popen(
-        [
-            os.path.join(ROOT, ".venv/bin/gunicorn"),
-            "scenic_ops.wsgi:application",
-            "--pythonpath",
-            "apps",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/admin/login/", timeout=10)
-                break
-            except requests.RequestException:  # not listening yet, or still loading the app
-                time.sleep(0.1)
+    with web_server(workers=1, threads=1, env=env) as base:
         health = requests.get(f"{base}/healthz", timeout=15)
         assert health.status_code == 503 and not health.json()["checks"]["database"]["ok"]
         api = requests.get(f"{base}/api/v1/core/jobs", headers={"X-Api-Key": "sk_0123456789ab_x"}, timeout=15)
@@ -81,6 +49,3 @@ def test_missing_database_gives_503_pages_not_tracebacks_in_production_mode():
         assert page.status_code in (403, 503)  # CSRF refusal or the database notice, never a traceback
         for response in (api, page):
             assert "Traceback" not in response.text and "pymysql" not in response.text
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -153,14 +153,14 @@ def test_entries_against_the_daily_capacity_also_count(site):
 
 
 def test_another_process_sees_a_halt_within_a_second(site):
-    """Each process remembers the answer for a second; the one that halts sees it at once."""
-    from scenic_ops.flow.selectors import LOCAL_HALT_SECONDS, _local_halts
+    """Ticketing (which sells) remembers the answer for a second per process; the one that halts sees it at once."""
+    from scenic_ops.ticketing import halts
 
     day = timezone.localdate()
     assert not selectors.sales_halted(day)
     halt_sales(day, reason="storm warning")
     assert selectors.sales_halted(day)  # this process: at once
-    _local_halts[day] = (time.monotonic() + LOCAL_HALT_SECONDS, False)  # another process's memory
+    halts._local[day] = (time.monotonic() + halts.LOCAL_SECONDS, False)  # another process's memory
     assert not selectors.sales_halted(day)
-    _local_halts[day] = (time.monotonic() - 0.001, False)  # a second later it asks Redis again
+    halts._local[day] = (time.monotonic() - 0.001, False)  # a second later it asks Redis again
     assert selectors.sales_halted(day)

@@ -31,12 +31,12 @@ from scenic_ops.flow.models import (
     Notice,
     ParkingLot,
     SafetyWarning,
-    SalesHalt,
     WaitQueue,
     WarningPolicy,
 )
 from scenic_ops.flow.models.counts import SITE_KEY
 from scenic_ops.flow.models.levels import LEVEL_CODES
+from scenic_ops.ticketing import selectors as ticketing
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "flow:status"
@@ -47,49 +47,14 @@ OCCUPANCY_KINDS = (Zone.Kind.AREA, Zone.Kind.SPOT, Zone.Kind.STATION, Zone.Kind.
 # --- sales halt -------------------------------------------------------------------------
 
 
-def _halt_key(day: dt.date) -> str:
-    return f"flow:halt:{day.isoformat()}"
-
-
-# Each process also remembers the answer for a second: a booking asks on every call, and a halt
-# (or its end) reaches every process within that second; the process that changes it, at once.
-LOCAL_HALT_SECONDS = 1.0
-_local_halts: dict[dt.date, tuple[float, bool]] = {}
-
-
 def sales_halted(day: dt.date | None = None) -> bool:
     """True while the sale of `day`'s remaining slots is stopped (by a warning level or an operator).
 
-    The booking services of every channel ask this before taking inventory for `day`.
-    Cached in Redis for a few seconds and cleared whenever a halt starts or ends.
+    Flow decides (`services.halt_sales`, recorded as `SalesHalt`) and tells ticketing through the
+    strict `flow.sales_halt_changed` hook; ticketing, which sells, holds the answer every channel and
+    this status share.
     """
-    day = day or timezone.localdate()
-    clock = time.monotonic()
-    known = _local_halts.get(day)
-    if known is not None and known[0] > clock:
-        return known[1]
-    try:
-        value = cache.get(_halt_key(day))
-    except Exception:  # noqa: BLE001 - Redis down: ask the database
-        value = None
-    if value is None:
-        value = SalesHalt.objects.filter(day=day, halted=True).exists()
-        try:
-            cache.set(_halt_key(day), value, 30)
-        except Exception:  # noqa: BLE001
-            pass
-    if len(_local_halts) > 64:
-        _local_halts.clear()
-    _local_halts[day] = (clock + LOCAL_HALT_SECONDS, bool(value))
-    return bool(value)
-
-
-def forget_sales_halt(day: dt.date) -> None:
-    _local_halts.pop(day, None)
-    try:
-        cache.delete(_halt_key(day))
-    except Exception:  # noqa: BLE001
-        log.warning("flow: could not clear the cached sales halt of %s", day)
+    return ticketing.sales_stopped(day)
 
 
 # --- counts -------------------------------------------------------------------------------

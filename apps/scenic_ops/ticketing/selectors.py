@@ -197,6 +197,11 @@ def price_calendar(start: dt.date, days: int, *, product_code: str | None = None
     return out
 
 
+def sales_stopped(day: dt.date | None = None) -> bool:
+    """Whether the sale of `day`'s remaining slots is stopped (a red visitor-flow level, an operator)."""
+    return halts.stopped(day)
+
+
 def find_tickets(query: str, *, limit: int = 20) -> list[Ticket]:
     """Tickets by code, by a scanned QR token, or by ID number (blind index: nothing decrypted)."""
     from scenic_ops.ticketing import tokens

@@ -171,7 +171,8 @@ class LevelChange(models.Model):
 
 
 class SalesHalt(AuditedModel):
-    """Whether the sale of a day's remaining slots is stopped. Ticketing asks `flow.selectors.sales_halted(day)`."""
+    """Flow's decision to stop the sale of a day's remaining slots (a warning level, an operator); ticketing
+    is told through the `flow.sales_halt_changed` hook and refuses bookings for the day."""
 
     class Source(models.TextChoices):
         LEVEL = "level", _("Warning level")

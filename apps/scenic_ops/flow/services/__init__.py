@@ -3,10 +3,11 @@
 Other domains call these (never the tables):
 - record_passages(zone_code | None, entries, exits, at, source, dedupe_key=None)  — gates
 - passage_statement(zone_code, at=, entries=, exits=) → (sql, params): the same count inside a
-  caller's own compound statement; call flow.live.changed() after its commit   — gates' hot path
+  caller's own compound statement; call passages_changed() after it          — gates' hot path
+- take_back_passages(zone_code, entries=, exits=, at=)                       — a voided scan
 - halt_sales(day, reason=...), resume_sales(day, reason=...)                   — operators
 - raise_safety_warning(source=, reason=, level=), clear_safety_warning(source=)  — equipment, fire, weather
-The read side (is today's sale stopped?) is `flow.selectors.sales_halted(day)`.
+Ticketing hears of a sales halt through the strict `flow.sales_halt_changed` hook (`flow/hooks.py`).
 """
 
 from scenic_ops.flow.services.counting import (  # noqa: F401

@@ -355,8 +355,6 @@ def halt_sales(
         )
         halt.save()
         hooks.emit(SALES_HALT_CHANGED, day=day, halted=True, reason=halt.reason, now=now)  # ticketing stops selling
-        selectors.forget_sales_halt(day)  # now, and again once committed (a reader may re-cache the old value)
-        transaction.on_commit(lambda: selectors.forget_sales_halt(day))
         live.changed(evaluate=False)
     return halt
 
@@ -374,8 +372,6 @@ def resume_sales(
         halt.changed_by = user if getattr(user, "pk", None) else None
         halt.save()
         hooks.emit(SALES_HALT_CHANGED, day=day, halted=False, reason=halt.reason, now=now)  # ticketing sells again
-        selectors.forget_sales_halt(day)  # now, and again once committed (a reader may re-cache the old value)
-        transaction.on_commit(lambda: selectors.forget_sales_halt(day))
         live.changed(evaluate=False)
     return True
 
