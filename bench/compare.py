@@ -39,6 +39,9 @@ FIGURES = {
     "scans_1": ("gates", r"^clients=1 scans_per_s=(\d+)"),
     "scans_64": ("gates", r"^clients=64 scans_per_s=(\d+)"),
 }
+# The CPU the server side spent per request in a phase (gunicorn + MariaDB + Redis, from the "# cpu:"
+# line each phase prints): independent of how busy the rest of the machine was.
+CPU = re.compile(r"gunicorn (\d+)%, wrk \d+%, MariaDB (\d+)% \(shared\), Redis (\d+)%")
 CHECKS = {
     "oversold": r"oversold=(\d+)",
     "double_admits": r"double_admits=(\d+)",
@@ -93,11 +96,20 @@ def calibration() -> float:
 
 def figures(output: str, script: str) -> dict[str, float]:
     found = {}
+    lines = output.splitlines()
     for name, (owner, pattern) in FIGURES.items():
-        if owner == script:
-            match = re.search(pattern, output, re.M)
-            if match:
-                found[name] = float(match.group(1))
+        if owner != script:
+            continue
+        for index, line in enumerate(lines):
+            match = re.search(pattern, line)
+            if not match:
+                continue
+            found[name] = per_second = float(match.group(1))
+            usage = next((CPU.search(x) for x in lines[index + 1 : index + 4] if CPU.search(x)), None)
+            if usage and per_second:
+                share = sum(int(g) for g in usage.groups()) / 100 * (os.cpu_count() or 1)
+                found[f"{name}_cpu_us"] = share / per_second * 1e6
+            break
     for name, pattern in CHECKS.items():
         values = [int(v) for v in re.findall(pattern, output)]
         if values:
@@ -125,6 +137,8 @@ def main() -> int:
                     for name, value in found.items():
                         if name in FIGURES:
                             normalised[label].setdefault(name, []).append(value / bare)
+                        elif name.endswith("_cpu_us"):
+                            normalised[label].setdefault(name, []).append(value)
                         elif value:
                             print(f"!! {label}: {name}={value:.0f}", flush=True)
                     sys.stdout.flush()
@@ -141,6 +155,12 @@ def main() -> int:
         worst = min(worst, change)
         print(f"{name} baseline={before:.3f} now={after:.3f} change={change:+.1f}%")
     print(f"worst_change={worst:+.1f}% (the issue allows -5 %)")
+    print("# medians of the server side's CPU per request (µs: gunicorn + MariaDB + Redis), lower is better")
+    for name in FIGURES:
+        key = f"{name}_cpu_us"
+        if key in base and key in now:
+            before, after = statistics.median(base[key]), statistics.median(now[key])
+            print(f"{key} baseline={before:.0f} now={after:.0f} change={(after - before) / before * 100:+.1f}%")
     return 0
 
 
