@@ -171,3 +171,13 @@ def test_a_starting_scheduler_runs_once_the_timetable_jobs_missed_while_none_ran
     assert JobRun.objects.filter(name="retention_purge").count() == 1
     assert not {p.job for p in scheduling.problems() if p.kind == "late"} & set(daily)
     assert scheduling.catch_up() == []  # started again at once: nothing is run twice
+
+
+@pytest.mark.django_db
+def test_a_job_the_code_no_longer_has_leaves_the_desks_list_but_keeps_its_history():
+    JobSchedule.objects.create(name="service_flow_watch", description="a job of an older version", schedule="60s")
+    JobRun.objects.create(name="service_flow_watch", status="success", started_at=timezone.now())
+    count = scheduling.sync_schedules()
+    assert not JobSchedule.objects.filter(name="service_flow_watch").exists()
+    assert JobSchedule.objects.count() == count == len(scheduling.registry())
+    assert JobRun.objects.filter(name="service_flow_watch").exists()

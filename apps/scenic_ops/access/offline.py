@@ -38,6 +38,7 @@ from scenic_ops.access.answers import METHODS, QR, Answer, ScanRequest
 from scenic_ops.access.config import DeviceInfo
 from scenic_ops.access.errors import AccessCode, AccessError, Reason
 from scenic_ops.core import pii
+from scenic_ops.core.sqlvalues import aware
 from scenic_ops.ticketing import catalog, gate, idcard, tokens
 
 FORMAT = "scenic-ops/whitelist/1"
@@ -59,9 +60,7 @@ def _b64d(text: str) -> bytes:
 def _ms(value: dt.datetime | None) -> int:
     if value is None:
         return 0
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=dt.UTC)
-    return int(value.timestamp() * 1000)
+    return int(aware(value).timestamp() * 1000)
 
 
 # --- whitelist --------------------------------------------------------------------------------------

@@ -105,7 +105,9 @@ def get(name: str) -> JobSpec:
 
 
 def sync_schedules() -> int:
-    """Mirror the registry into JobSchedule rows for the desk (keeps 'enabled' as set there)."""
+    """Mirror the registry into JobSchedule rows for the desk (keeps 'enabled' as set there); rows of
+    jobs the code no longer has are removed (their runs stay in the history)."""
+    JobSchedule.objects.exclude(name__in=list(_registry)).delete()
     for spec in _registry.values():
         JobSchedule.objects.update_or_create(
             name=spec.name,
