@@ -154,3 +154,34 @@ def test_map_and_nearest_apis_for_the_desk(make_user, place_crew, make_asset, zo
     client.force_login(clerk)
     assert client.get("/api/v1/operations/map").status_code == 403
     assert positions.phone_of(engineer).on_duty
+
+
+def test_an_uploaded_park_map_is_served_to_signed_in_staff_only(make_user, db):
+    """The desk's map page and the crew app showed an uploaded map from /media/, which is never served."""
+    import io
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from scenic_ops.operations import selectors
+    from scenic_ops.operations.models import ParkMap
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(picture, format="PNG")
+    park = ParkMap(
+        name="云岫山导览图", south=Decimal("31.2"), west=Decimal("120.4"), north=Decimal("31.3"), east=Decimal("120.5")
+    )
+    park.image.save("yunxiu.png", ContentFile(picture.getvalue()), save=False)
+    park.save()
+    url = selectors.park_map()["url"]
+    assert not url.startswith("/media/")
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and "/crew/login/" in anonymous["Location"]
+    crew = Client()
+    crew.force_login(make_user("engineer"))
+    shown = crew.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(b"".join(shown.streaming_content))).size == (40, 30)
+    ParkMap.objects.filter(pk=park.pk).update(active=False)
+    assert crew.get(url).status_code == 404  # a map no longer in use is not served

@@ -363,9 +363,11 @@ def park_map() -> dict[str, Any]:
 
     current = ParkMap.objects.filter(active=True).first()
     if current is not None:
+        from django.urls import reverse
+
         return {
             "name": current.name,
-            "url": current.image.url,
+            "url": reverse("operations:park-map-image", args=[current.pk]),
             "bounds": [[float(current.south), float(current.west)], [float(current.north), float(current.east)]],
         }
     s, w, n, e = DEFAULT_BOUNDS

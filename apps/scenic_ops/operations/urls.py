@@ -13,4 +13,5 @@ urlpatterns = [
     path("crew/sw.js", views.service_worker, name="crew-sw"),
     path("crew/manifest.webmanifest", views.manifest, name="crew-manifest"),
     path("ops/labels/<str:token>.png", admin.site.admin_view(label_png), name="asset-label-png"),
+    path("ops/park-map/<int:pk>", views.park_map_image, name="park-map-image"),
 ]

@@ -202,3 +202,29 @@ def manifest(request):
         "icons": [{"src": static("operations/crew-icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
     }
     return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
+
+
+@login_required(login_url=CREW_LOGIN)
+@require_GET
+def park_map_image(request, pk: int):
+    """The park map picture for the crew app and the desk's dispatch map (signed-in staff only; never a
+    public /media/ address). Read through the storage API, so an S3-compatible store works too."""
+    import mimetypes
+
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from scenic_ops.operations.models import ParkMap
+
+    current = ParkMap.objects.filter(pk=pk, active=True).first()
+    if current is None or not current.image or not default_storage.exists(current.image.name):
+        raise Http404
+    kind = mimetypes.guess_type(current.image.name)[0] or "application/octet-stream"
+    if kind not in ("image/png", "image/jpeg", "image/svg+xml", "image/webp", "image/gif"):
+        raise Http404
+    response = FileResponse(default_storage.open(current.image.name, "rb"), content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"  # an SVG runs no script
+    )
+    return response
