@@ -132,9 +132,9 @@ def test_a_deadlock_inside_the_one_trip_admission_rolls_all_of_it_back(site, mon
     real = sql.first_entry_block
     calls = {"n": 0}
 
-    def victim_once(*args):
+    def victim_once(*args, **kwargs):
         calls["n"] += 1
-        text, params = real(*args)
+        text, params = real(*args, **kwargs)
         if calls["n"] == 1:  # the scan and the count are written; the server fails it before COMMIT
             victim = "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found';\n"
             text = text.replace("IF own THEN COMMIT;", victim + "IF own THEN COMMIT;", 1)

@@ -146,15 +146,18 @@ def first_entry(req: ScanRequest, lane: LaneInfo, claims: tokens.Claims, today, 
     passage = flow.passage_statement(lane.zone_code, at=req.now, entries=1, now=req.now)
     if passage is None:
         return None
-    scan = sql.scan_row(
-        **scanlog.origin(req, lane), at=req.now, ticket_code=claims.code, outcome="admitted", reason="admitted"
-    )
     block, params = sql.first_entry_block(
         gate.first_entry(code=claims.code, day=today, at=req.now),
         gate.capture_first_entry(code=claims.code),
         gate.FIRST_ENTRY_VARIABLES,
-        scan,
         passage,
+        at=req.now,
+        device_id=req.device.id,
+        lane_id=lane.id,
+        gate_id=lane.gate_id,
+        zone_key=lane.zone_key,
+        ticket_code=claims.code,
+        device_scan_id=req.device_scan_id,
     )
     with connection.cursor() as cursor:
         rows = sqlblock.run(cursor, block, params)

@@ -8,6 +8,7 @@ counters from `flow.services.passage_statement`; see `docs/adr/0008-one-trip-gat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,8 +84,15 @@ def first_entry_block(
     consume: tuple[list[str], list],
     capture: tuple[str, list],
     variables: dict[str, str],
-    scan: dict[str, Any],
     passage: tuple[str, list],
+    *,
+    at: dt.datetime,
+    device_id: int,
+    lane_id: int,
+    gate_id: int,
+    zone_key: int,
+    ticket_code: str,
+    device_scan_id: str | None,
 ) -> tuple[str, list]:
     """The usual scan's transaction as one compound statement: consume the use (ticketing's
     statement), read the ticket into variables (ticketing's), append the scan, count the passage
@@ -93,27 +101,31 @@ def first_entry_block(
     consume_sql, consume_params = consume
     capture_sql, capture_params = capture
     passage_sql, passage_params = passage
-    insert = _FIRST_ENTRY_SCAN.format(**variables)
-    sql = sqlblock.transaction_block(
-        savepoint="ac_first_entry",
-        body=consume_sql,
-        ok="ROW_COUNT() = 1",
-        then=[capture_sql, insert, passage_sql],
-    )
+    stamp = utc_naive(at)
     params = [
         *consume_params,
         *capture_params,
-        scan["at"],
-        scan["received_at"],
-        scan["device_id"],
-        scan["lane_id"],
-        scan["gate_id"],
-        scan["ticket_code"],
-        scan["zone_key"],
-        scan["device_scan_id"],
+        stamp,
+        stamp,
+        device_id,
+        lane_id,
+        gate_id,
+        ticket_code,
+        zone_key,
+        device_scan_id,
         *passage_params,
     ]
-    return sql, params
+    return _first_entry_sql(tuple(consume_sql), capture_sql, tuple(variables.items()), passage_sql), params
+
+
+@functools.lru_cache(maxsize=32)
+def _first_entry_sql(consume: tuple[str, ...], capture: str, variables: tuple, passage: str) -> str:
+    return sqlblock.transaction_block(
+        savepoint="ac_first_entry",
+        body=consume,
+        ok="ROW_COUNT() = 1",
+        then=[capture, _FIRST_ENTRY_SCAN.format(**dict(variables)), passage],
+    )
 
 
 # --- reads of the scan log ---------------------------------------------------------------------------

@@ -140,10 +140,10 @@ def booking_block(
 ) -> tuple[str, list[Any]]:
     """The booking's whole transaction as one compound statement (`core.sqlblock`).
 
-    INSERT the order, its tickets and the per-ID claims, then take every bucket in one
-    conditional UPDATE; if every bucket matched, add the counter payment and the audit row,
-    commit and answer the order id, the ticket ids and the buckets' new state; otherwise roll
-    back and answer nothing. `audit` is core's audit INSERT, its object id `@tk_order`.
+    INSERT the order, its tickets, the per-ID claims, the counter payment and the audit row, then
+    take every bucket in one conditional UPDATE, last; if every bucket matched, commit and answer
+    the order id, the ticket ids and the buckets' new state; otherwise roll back and answer
+    nothing. `audit` is core's audit INSERT, its object id `@tk_order`.
     """
     params: list[Any] = values(ORDER_COLUMNS, order)
     ticket_marks = f"(@tk_order, {placeholders(len(TICKET_COLUMNS))})"
@@ -163,20 +163,21 @@ def booking_block(
         )
         for claim in claims:
             params += values(CLAIM_COLUMNS, claim)
-    if takes:  # a product drawing no capacity (an audio guide) takes no bucket
-        take_sql, take_params = take_buckets(takes)
-        body.append(take_sql)
-        params += take_params
-    then: list[str] = []
+    # Everything else is written before the bucket UPDATE: the hot bucket rows stay locked only from
+    # that UPDATE to the COMMIT right after it. A refused booking rolls all of it back.
     if payment is not None:
-        then.append(
+        body.append(
             f"INSERT INTO ticketing_payment (order_id, {columns(PAYMENT_COLUMNS)}) "
             f"VALUES (@tk_order, {placeholders(len(PAYMENT_COLUMNS))})"
         )
         params += values(PAYMENT_COLUMNS, payment)
     if audit is not None:
-        then.append(audit[0])
+        body.append(audit[0])
         params += audit[1]
+    if takes:  # a product drawing no capacity (an audio guide) takes no bucket
+        take_sql, take_params = take_buckets(takes)
+        body.append(take_sql)
+        params += take_params
     ids = [t.bucket for t in takes] or [0]
     after = [
         "SELECT @tk_order AS order_id, "
@@ -186,7 +187,7 @@ def booking_block(
     ]
     params += ids
     ok = f"ROW_COUNT() = {len(takes)}" if takes else "TRUE"
-    sql = sqlblock.transaction_block(savepoint="tk_book", body=body, ok=ok, then=then, after=after)
+    sql = sqlblock.transaction_block(savepoint="tk_book", body=body, ok=ok, after=after)
     return sql, params
 
 
