@@ -7,6 +7,7 @@ with its change — or not at all.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -27,14 +28,21 @@ AUDIT_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _audit_sql(object_id_sql: str) -> str:
+    return (
+        f"INSERT INTO core_auditevent ({columns(AUDIT_COLUMNS)},object_id) "
+        f"VALUES ({placeholders(len(AUDIT_COLUMNS))},CAST({object_id_sql} AS CHAR))"
+    )
+
+
 def audit_insert(row: dict[str, Any], *, object_id_sql: str) -> tuple[str, list[Any]]:
     """(INSERT, params) of one audit event whose document id is an SQL expression (e.g. `@tk_order`)."""
-    row = {**row, "changes": json.dumps(row["changes"], cls=DjangoJSONEncoder, ensure_ascii=False)}
-    sql = (
-        f"INSERT INTO core_auditevent ({columns(AUDIT_COLUMNS)}, object_id) "
-        f"VALUES ({placeholders(len(AUDIT_COLUMNS))}, CAST({object_id_sql} AS CHAR))"
+    params = values(AUDIT_COLUMNS, row)
+    params[AUDIT_COLUMNS.index("changes")] = json.dumps(
+        row["changes"], cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
     )
-    return sql, values(AUDIT_COLUMNS, row)
+    return _audit_sql(object_id_sql), params
 
 
 def ping(cursor) -> None:
