@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from scenic_ops.conf import ROOT, load_site
 from scenic_ops.core import redis_sentinel
 
+# Web and worker processes do small numeric work (forecasts, exports): one BLAS thread each, so no idle
+# math thread competes with request handling on the site's cores. Set before numpy is first imported.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
 # PyMySQL (MIT) stands in for mysqlclient (GPL) so the shipped product stays MIT-clean.
 pymysql.install_as_MySQLdb()
 
