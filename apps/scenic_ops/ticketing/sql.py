@@ -21,7 +21,8 @@ from scenic_ops.core.sqlvalues import as_time, aware, columns, fetch_dict, fetch
 
 # --- the booking block ---------------------------------------------------------------------------
 # A row is built by keyword (a column's name), and its values come out in the column order the
-# statement names: the function's parameters are the columns (`*_COLUMNS` is read off them).
+# statement names: the function's parameters are the columns (`*_COLUMNS` is read off them), and
+# `locals()` at the function's start holds exactly them, in that order.
 def order_values(
     *,
     number,
@@ -46,29 +47,7 @@ def order_values(
     confirmed_at,
     created_by_id,
 ) -> list:
-    return [
-        number,
-        channel,
-        partner_id,
-        external_id,
-        status,
-        visit_date,
-        ticket_count,
-        total,
-        refunded_amount,
-        payment_method,
-        contact_name_enc,
-        contact_name_masked,
-        contact_phone_enc,
-        contact_phone_index,
-        contact_phone_masked,
-        group_name,
-        language,
-        hold_expires_at,
-        created_at,
-        confirmed_at,
-        created_by_id,
-    ]
+    return [*locals().values()]  # the parameters, in their order
 
 
 def ticket_values(
@@ -100,33 +79,7 @@ def ticket_values(
     personal_data_purged,
 ) -> list:
     """A ticket's values but its order (the block's @tk_order)."""
-    return [
-        code,
-        product_id,
-        category_id,
-        slot_id,
-        date,
-        price,
-        status,
-        id_type,
-        id_number_enc,
-        id_number_index,
-        id_number_masked,
-        name_enc,
-        name_masked,
-        phone_enc,
-        phone_masked,
-        region_code,
-        birth_year,
-        sex,
-        check_document,
-        takes,
-        claim_scope,
-        uses_allowed,
-        used_count,
-        created_at,
-        personal_data_purged,
-    ]
+    return [*locals().values()]
 
 
 ORDER_COLUMNS = tuple(inspect.signature(order_values).parameters)
