@@ -234,12 +234,3 @@ def test_orders_and_tickets_leave_audit_rows(tk, make_user):
     with pytest.raises(TicketingError):
         services.book(request(slot, seq=2, confirm=True, channel="counter"))  # the same visitor again: per-ID limit
     assert AuditEvent.objects.count() == before
-
-
-def test_row_builders_give_each_value_to_its_own_column():
-    """The booking block's rows are built by column name; the values must come out in the order the
-    INSERT names the columns (a swapped pair would write a phone into the name column)."""
-    from scenic_ops.ticketing import sql
-
-    for build, names in ((sql.order_values, sql.ORDER_COLUMNS), (sql.ticket_values, sql.TICKET_COLUMNS)):
-        assert build(**{name: name for name in names}) == list(names)

@@ -66,11 +66,11 @@ def build(cls: type[T], row: dict[str, Any] | None, **converters_by_name) -> T |
 
 
 def columns(names_: Sequence[str]) -> str:
-    return ",".join(names_)  # no spaces: the hot blocks' text is parsed on every call
+    return ", ".join(names_)
 
 
 def placeholders(count: int) -> str:
-    return ",".join(["%s"] * count)
+    return ", ".join(["%s"] * count)
 
 
 def values(names_: Sequence[str], row: dict[str, Any]) -> list[Any]:

@@ -127,81 +127,72 @@ def _hold_until(req: BookingRequest, lines: list[Line], now: dt.datetime) -> dt.
     return None if req.confirm else now + dt.timedelta(minutes=min(line.product.hold_minutes for line in lines))
 
 
-def _order_row(req: BookingRequest, slot, lines: list[Line], number: str, status: str, total: Decimal, now) -> list:
+def _order_row(req: BookingRequest, slot, lines: list[Line], number: str, now: dt.datetime) -> dict:
+    status = Order.Status.CONFIRMED if req.confirm else Order.Status.HELD
     name = " ".join(req.contact_name.split())[:60]
     phone = req.contact_phone.strip()
-    return sql.order_values(
-        number=number,
-        channel=req.channel,
-        partner_id=req.partner.id if req.partner else None,
-        external_id=req.external_id,
-        status=status,
-        visit_date=slot.date,
-        ticket_count=len(lines),
-        total=total,
-        refunded_amount=Decimal("0"),
-        payment_method=req.payment_method if req.confirm else "",
-        contact_name_enc=pii.encrypt(name, context="name") if name else None,
-        contact_name_masked=pii.mask_name(name) if name else "",
-        contact_phone_enc=pii.encrypt(phone, context="phone") if phone else None,
-        contact_phone_index=pii.blind_index(phone, kind="phone") if phone else "",
-        contact_phone_masked=pii.mask_phone(phone) if phone else "",
-        group_name=req.group_name[:120],
-        language=req.language[:8],
-        hold_expires_at=utc_naive(_hold_until(req, lines, now)),
-        created_at=utc_naive(now),
-        confirmed_at=utc_naive(now) if req.confirm else None,
-        created_by_id=req.created_by_id,
-    )
+    return {
+        "number": number,
+        "channel": req.channel,
+        "partner_id": req.partner.id if req.partner else None,
+        "external_id": req.external_id,
+        "status": status,
+        "visit_date": slot.date,
+        "ticket_count": len(lines),
+        "total": sum((line.price for line in lines), Decimal("0")),
+        "refunded_amount": Decimal("0"),
+        "payment_method": req.payment_method if req.confirm else "",
+        "contact_name_enc": pii.encrypt(name, context="name") if name else None,
+        "contact_name_masked": pii.mask_name(name) if name else "",
+        "contact_phone_enc": pii.encrypt(phone, context="phone") if phone else None,
+        "contact_phone_index": pii.blind_index(phone, kind="phone") if phone else "",
+        "contact_phone_masked": pii.mask_phone(phone) if phone else "",
+        "group_name": req.group_name[:120],
+        "language": req.language[:8],
+        "hold_expires_at": utc_naive(_hold_until(req, lines, now)),
+        "created_at": utc_naive(now),
+        "confirmed_at": utc_naive(now) if req.confirm else None,
+        "created_by_id": req.created_by_id,
+    }
 
 
-@dataclass
-class _Written:
-    """What the answer needs of a ticket row written by the block."""
-
-    code: str
-    id_index: str
-    name_masked: str
-    id_masked: str
-
-
-def _ticket_row(line: Line, slot, written: _Written, status: str, now: dt.datetime) -> list:
+def _ticket_row(line: Line, slot, code: str, status: str, now: dt.datetime) -> dict:
     info = line.info
     phone = (line.visitor.phone or "").strip()
-    return sql.ticket_values(
-        code=written.code,
-        product_id=line.product.id,
-        category_id=line.category.id,
-        slot_id=slot.id,
-        date=slot.date,
-        price=line.price,
-        status=status,
-        id_type=info.id_type,
-        id_number_enc=pii.encrypt(info.number, context="id"),
-        id_number_index=written.id_index,
-        id_number_masked=written.id_masked,
-        name_enc=pii.encrypt(line.name, context="name"),
-        name_masked=written.name_masked,
-        phone_enc=pii.encrypt(phone, context="phone") if phone else None,
-        phone_masked=pii.mask_phone(phone) if phone else "",
-        region_code=info.region_code,
-        birth_year=info.birth_date.year if info.birth_date else None,
-        sex=info.sex,
-        check_document=line.check_document[:60],
-        takes=inventory.encode(inventory.merge(line.takes)),
-        claim_scope=",".join(s for s, _m in line.scopes),
-        uses_allowed=line.product.uses,
-        used_count=0,
-        created_at=utc_naive(now),
-        personal_data_purged=False,
-    )
+    return {
+        "code": code,
+        "product_id": line.product.id,
+        "category_id": line.category.id,
+        "slot_id": slot.id,
+        "date": slot.date,
+        "price": line.price,
+        "status": status,
+        "id_type": info.id_type,
+        "id_number_enc": pii.encrypt(info.number, context="id"),
+        "id_number_index": pii.blind_index(info.number, kind="id"),
+        "id_number_masked": pii.mask_id_number(info.number),
+        "name_enc": pii.encrypt(line.name, context="name"),
+        "name_masked": pii.mask_name(line.name),
+        "phone_enc": pii.encrypt(phone, context="phone") if phone else None,
+        "phone_masked": pii.mask_phone(phone) if phone else "",
+        "region_code": info.region_code,
+        "birth_year": info.birth_date.year if info.birth_date else None,
+        "sex": info.sex,
+        "check_document": line.check_document[:60],
+        "takes": inventory.encode(inventory.merge(line.takes)),
+        "claim_scope": ",".join(s for s, _m in line.scopes),
+        "uses_allowed": line.product.uses,
+        "used_count": 0,
+        "created_at": utc_naive(now),
+        "personal_data_purged": False,
+    }
 
 
-def _claims(written: list[_Written], lines: list[Line], date: dt.date) -> list[dict]:
+def _claims(tickets: list[dict], lines: list[Line], date: dt.date) -> list[dict]:
     counts: dict[tuple[str, str], list[int]] = {}
-    for ticket, line in zip(written, lines, strict=True):
+    for ticket, line in zip(tickets, lines, strict=True):
         for scope, most in line.scopes:
-            entry = counts.setdefault((ticket.id_index, scope), [0, most])
+            entry = counts.setdefault((ticket["id_number_index"], scope), [0, most])
             entry[0] += 1
     return [
         {"id_index": index, "date": date, "scope": scope, "count": count, "max_count": most}
@@ -215,36 +206,25 @@ def _actor(req: BookingRequest) -> Actor | None:
     return audit.current_actor()
 
 
-def _audit_row(req: BookingRequest, number: str, status: str, date, total, written: list[_Written], now) -> dict:
+def _audit_row(req: BookingRequest, order: dict, tickets: list[dict], now: dt.datetime) -> dict:
     changes = {
-        "status": [None, status],
-        "channel": [None, req.channel],
-        "visit_date": [None, date.isoformat()],
-        "total": [None, str(total)],
-        "tickets": [None, [t.code for t in written]],
+        "status": [None, order["status"]],
+        "channel": [None, order["channel"]],
+        "visit_date": [None, order["visit_date"].isoformat()],
+        "total": [None, str(order["total"])],
+        "tickets": [None, [t["code"] for t in tickets]],
     }
     return audit.row_for(
-        AuditEvent.Action.CREATE, Order, object_repr=number, changes=changes, at=now, actor=_actor(req)
+        AuditEvent.Action.CREATE, Order, object_repr=order["number"], changes=changes, at=now, actor=_actor(req)
     )
 
 
 # --- the write -----------------------------------------------------------------------------------
 def _write(req: BookingRequest, slot: inventory.SlotInfo, lines: list[Line], *, now, guard) -> Booking:
     number = f"{timezone.localtime(now):%y%m%d}{random_code(8)}"
-    status = Order.Status.CONFIRMED if req.confirm else Order.Status.HELD
-    total = sum((line.price for line in lines), Decimal("0"))
-    order = _order_row(req, slot, lines, number, status, total, now)
+    order = _order_row(req, slot, lines, number, now)
     ticket_status = Ticket.Status.VALID if req.confirm else Ticket.Status.HELD
-    written = [
-        _Written(
-            random_code(12),
-            pii.blind_index(line.info.number, kind="id"),
-            pii.mask_name(line.name),
-            pii.mask_id_number(line.info.number),
-        )
-        for line in lines
-    ]
-    tickets = [_ticket_row(line, slot, w, ticket_status, now) for line, w in zip(lines, written, strict=True)]
+    tickets = [_ticket_row(line, slot, random_code(12), ticket_status, now) for line in lines]
     takes = [t for line in lines for t in line.takes]
     pending = remaining.pend(slot.date, takes, guard=guard if guard is not None and not guard.outcome else None)
     if guard is not None and guard.outcome in ("replayed", "rate_limited"):
@@ -253,26 +233,24 @@ def _write(req: BookingRequest, slot: inventory.SlotInfo, lines: list[Line], *, 
     if req.confirm and req.payment_method in COUNTER_METHODS:
         from scenic_ops.ticketing.payments import counter_payment_row
 
-        payment = counter_payment_row(total, req.payment_method, req.created_by_id, now)
+        payment = counter_payment_row(order["total"], req.payment_method, req.created_by_id, now)
     merged = inventory.bucket_takes(takes)
     block, params = sql.booking_block(
         order=order,
         tickets=tickets,
-        claims=_claims(written, lines, slot.date),
+        claims=_claims(tickets, lines, slot.date),
         takes=merged,
         payment=payment,
-        audit=core_sql.audit_insert(
-            _audit_row(req, number, status, slot.date, total, written, now), object_id_sql="@tk_order"
-        ),
+        audit=core_sql.audit_insert(_audit_row(req, order, tickets, now), object_id_sql="@tk_order"),
     )
     connection.ensure_connection()
     text = render(block, params, connection.connection)
-    result = None
+    written = None
     try:
         for attempt in range(4):
             try:
                 with connection.cursor() as cur:
-                    result = sql.booked_rows(sqlblock.run(cur, text), slot.date)
+                    written = sql.booked_rows(sqlblock.run(cur, text), slot.date)
                 break
             except DatabaseError as exc:
                 errno = exc.args[0] if exc.args else None
@@ -284,35 +262,37 @@ def _write(req: BookingRequest, slot: inventory.SlotInfo, lines: list[Line], *, 
                 if errno in (DEADLOCK, LOCK_WAIT) and attempt < 3 and not connection.in_atomic_block:
                     continue
                 raise
-        if result is None:
+        if written is None:
             raise inventory.diagnose([t.bucket for t in merged])
     finally:
-        if result is not None:  # published once the outermost transaction commits (at once without one)
-            rows = result.buckets
+        if written is not None:  # published once the outermost transaction commits (at once without one)
+            rows = written.buckets
             transaction.on_commit(lambda: remaining.publish_rows(rows, pending=pending))
         else:
             remaining.publish(None, pending=pending)
-    booked = [
-        BookedTicket(
-            ticket_id,
-            w.code,
-            tokens.sign(
-                w.code, slot.date, slot.start, slot.end, line.product.code, line.category.code, line.product.uses
-            ),
-            line.product.code,
-            line.category.code,
-            line.price,
-            w.name_masked,
-            w.id_masked,
-            line.check_document,
+    booked = []
+    for row, line, ticket_id in zip(tickets, lines, written.ticket_ids, strict=True):
+        token = tokens.sign(
+            row["code"], slot.date, slot.start, slot.end, line.product.code, line.category.code, line.product.uses
         )
-        for w, line, ticket_id in zip(written, lines, result.ticket_ids, strict=True)
-    ]
+        booked.append(
+            BookedTicket(
+                ticket_id,
+                row["code"],
+                token,
+                line.product.code,
+                line.category.code,
+                line.price,
+                row["name_masked"],
+                row["id_number_masked"],
+                line.check_document,
+            )
+        )
     return Booking(
-        order_id=result.order_id,
+        order_id=written.order_id,
         number=number,
-        status=status,
-        total=total,
+        status=order["status"],
+        total=order["total"],
         visit_date=slot.date,
         slot_id=slot.id,
         start=slot.start,

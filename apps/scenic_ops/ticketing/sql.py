@@ -10,80 +10,65 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scenic_ops.core import sqlblock
-from scenic_ops.core.sqlvalues import as_time, aware, columns, fetch_dict, fetch_dicts, placeholders, utc_naive
-
+from scenic_ops.core.sqlvalues import as_time, aware, columns, fetch_dict, fetch_dicts, placeholders, utc_naive, values
 
 # --- the booking block ---------------------------------------------------------------------------
-# A row is built by keyword (a column's name), and its values come out in the column order the
-# statement names: the function's parameters are the columns (`*_COLUMNS` is read off them), and
-# `locals()` at the function's start holds exactly them, in that order.
-def order_values(
-    *,
-    number,
-    channel,
-    partner_id,
-    external_id,
-    status,
-    visit_date,
-    ticket_count,
-    total,
-    refunded_amount,
-    payment_method,
-    contact_name_enc,
-    contact_name_masked,
-    contact_phone_enc,
-    contact_phone_index,
-    contact_phone_masked,
-    group_name,
-    language,
-    hold_expires_at,
-    created_at,
-    confirmed_at,
-    created_by_id,
-) -> list:
-    return [*locals().values()]  # the parameters, in their order
-
-
-def ticket_values(
-    *,
-    code,
-    product_id,
-    category_id,
-    slot_id,
-    date,
-    price,
-    status,
-    id_type,
-    id_number_enc,
-    id_number_index,
-    id_number_masked,
-    name_enc,
-    name_masked,
-    phone_enc,
-    phone_masked,
-    region_code,
-    birth_year,
-    sex,
-    check_document,
-    takes,
-    claim_scope,
-    uses_allowed,
-    used_count,
-    created_at,
-    personal_data_purged,
-) -> list:
-    """A ticket's values but its order (the block's @tk_order)."""
-    return [*locals().values()]
-
-
-ORDER_COLUMNS = tuple(inspect.signature(order_values).parameters)
-TICKET_COLUMNS = tuple(inspect.signature(ticket_values).parameters)
+ORDER_COLUMNS = (
+    "number",
+    "channel",
+    "partner_id",
+    "external_id",
+    "status",
+    "visit_date",
+    "ticket_count",
+    "total",
+    "refunded_amount",
+    "payment_method",
+    "contact_name_enc",
+    "contact_name_masked",
+    "contact_phone_enc",
+    "contact_phone_index",
+    "contact_phone_masked",
+    "group_name",
+    "language",
+    "hold_expires_at",
+    "created_at",
+    "confirmed_at",
+    "created_by_id",
+)
+# A ticket's columns but its order (the block's @tk_order).
+TICKET_COLUMNS = (
+    "code",
+    "product_id",
+    "category_id",
+    "slot_id",
+    "date",
+    "price",
+    "status",
+    "id_type",
+    "id_number_enc",
+    "id_number_index",
+    "id_number_masked",
+    "name_enc",
+    "name_masked",
+    "phone_enc",
+    "phone_masked",
+    "region_code",
+    "birth_year",
+    "sex",
+    "check_document",
+    "takes",
+    "claim_scope",
+    "uses_allowed",
+    "used_count",
+    "created_at",
+    "personal_data_purged",
+)
 PAYMENT_COLUMNS = (
     "provider",
     "method",
@@ -118,25 +103,24 @@ def _case(count: int) -> str:
 def _take_sql(count: int) -> str:
     case = _case(count)
     return (
-        f"UPDATE ticketing_bucket SET used=used+{case},reserved=reserved+{case},seq=seq+1 "
-        f"WHERE id IN ({placeholders(count)}) AND closed=0 AND used+reserved+{case}<=capacity "
-        f"AND reserved+{case}>=0"
+        f"UPDATE ticketing_bucket SET used = used + {case}, reserved = reserved + {case}, seq = seq + 1 "
+        f"WHERE id IN ({placeholders(count)}) AND closed = 0 AND used + reserved + {case} <= capacity "
+        f"AND reserved + {case} >= 0"
     )
 
 
 def take_buckets(takes: Sequence[BucketTake]) -> tuple[str, list[int]]:
-    """The conditional UPDATE taking every bucket of a booking at once (see `inventory`).
+    """One conditional UPDATE of several buckets (`BucketTake`s, ids in ascending order).
 
     Matches every bucket or the caller rolls back: `ROW_COUNT() = len(takes)`. InnoDB walks the
     IN list in key order, so every booking locks its buckets in the same order.
     """
-    used, reserved, net, ids = [], [], [], []
+    used, reserved, net = [], [], []
     for t in takes:
         used += (t.bucket, t.used)
         reserved += (t.bucket, t.reserved)
         net += (t.bucket, t.used + t.reserved)
-        ids.append(t.bucket)
-    return _take_sql(len(takes)), used + reserved + ids + net + reserved
+    return _take_sql(len(takes)), used + reserved + [t.bucket for t in takes] + net + reserved
 
 
 @dataclass(frozen=True)
@@ -146,65 +130,67 @@ class BookedRows:
     buckets: list[dict[str, Any]]  # the buckets' state as this booking left them (for the Redis view)
 
 
-_ORDER_INSERT = f"INSERT INTO ticketing_order ({columns(ORDER_COLUMNS)}) VALUES ({placeholders(len(ORDER_COLUMNS))})"
-_TICKET_INSERT = f"INSERT INTO ticketing_ticket (order_id, {columns(TICKET_COLUMNS)}) VALUES "
-_TICKET_MARKS = f"(@tk_order,{placeholders(len(TICKET_COLUMNS))})"
-_CLAIM_INSERT = f"INSERT INTO ticketing_idclaim ({columns(CLAIM_COLUMNS)}) VALUES "
-_CLAIM_MARKS = f"({placeholders(len(CLAIM_COLUMNS))})"
-_CLAIM_UPSERT = " ON DUPLICATE KEY UPDATE count=count+VALUES(count),max_count=VALUES(max_count)"
-_PAYMENT_INSERT = (
-    f"INSERT INTO ticketing_payment (order_id, {columns(PAYMENT_COLUMNS)}) "
-    f"VALUES (@tk_order,{placeholders(len(PAYMENT_COLUMNS))})"
-)
-
-
 @functools.lru_cache(maxsize=64)
 def _booking_sql(tickets: int, claims: int, takes: int, payment: bool, audit: str | None) -> str:
-    body = [_ORDER_INSERT, "SET @tk_order=LAST_INSERT_ID()", _TICKET_INSERT + ",".join([_TICKET_MARKS] * tickets)]
+    """The booking block's text for one shape (how many tickets, claims and buckets)."""
+    ticket_marks = f"(@tk_order, {placeholders(len(TICKET_COLUMNS))})"
+    body = [
+        f"INSERT INTO ticketing_order ({columns(ORDER_COLUMNS)}) VALUES ({placeholders(len(ORDER_COLUMNS))})",
+        "SET @tk_order = LAST_INSERT_ID()",
+        f"INSERT INTO ticketing_ticket (order_id, {columns(TICKET_COLUMNS)}) VALUES "
+        + ", ".join([ticket_marks] * tickets),
+    ]
     if claims:
-        body.append(_CLAIM_INSERT + ",".join([_CLAIM_MARKS] * claims) + _CLAIM_UPSERT)
+        body.append(
+            f"INSERT INTO ticketing_idclaim ({columns(CLAIM_COLUMNS)}) VALUES "
+            + ", ".join([f"({placeholders(len(CLAIM_COLUMNS))})"] * claims)
+            + " ON DUPLICATE KEY UPDATE count = count + VALUES(count), max_count = VALUES(max_count)"
+        )
     # Everything else is written before the bucket UPDATE: the hot bucket rows stay locked only from
     # that UPDATE to the COMMIT right after it. A refused booking rolls all of it back.
     if payment:
-        body.append(_PAYMENT_INSERT)
+        body.append(
+            f"INSERT INTO ticketing_payment (order_id, {columns(PAYMENT_COLUMNS)}) "
+            f"VALUES (@tk_order, {placeholders(len(PAYMENT_COLUMNS))})"
+        )
     if audit is not None:
         body.append(audit)
     if takes:  # a product drawing no capacity (an audio guide) takes no bucket
         body.append(_take_sql(takes))
     after = [
-        # The order id, its ticket ids and the buckets' new state (`booked_rows`).
-        "SELECT @tk_order,(SELECT GROUP_CONCAT(id ORDER BY id) FROM ticketing_ticket WHERE order_id=@tk_order),"
-        "(SELECT GROUP_CONCAT(CONCAT_WS(':',id,seq,capacity,used,reserved,closed) SEPARATOR ';') "
-        f"FROM ticketing_bucket WHERE id IN ({placeholders(max(takes, 1))}))"
+        "SELECT @tk_order AS order_id, "
+        "(SELECT GROUP_CONCAT(id ORDER BY id) FROM ticketing_ticket WHERE order_id = @tk_order) AS ticket_ids, "
+        "(SELECT GROUP_CONCAT(CONCAT_WS(':', id, seq, capacity, used, reserved, closed) SEPARATOR ';') "
+        f"FROM ticketing_bucket WHERE id IN ({placeholders(max(takes, 1))})) AS buckets"
     ]
-    ok = f"ROW_COUNT()={takes}" if takes else "TRUE"
+    ok = f"ROW_COUNT() = {takes}" if takes else "TRUE"
     return sqlblock.transaction_block(savepoint="tk_book", body=body, ok=ok, after=after)
 
 
 def booking_block(
     *,
-    order: list[Any],
-    tickets: list[list[Any]],
+    order: dict[str, Any],
+    tickets: list[dict[str, Any]],
     claims: list[dict[str, Any]],
     takes: Sequence[BucketTake],
     payment: dict[str, Any] | None,
     audit: tuple[str, list[Any]] | None,
 ) -> tuple[str, list[Any]]:
-    """The booking's whole transaction as one compound statement (`core.sqlblock`).
+    """The booking as one compound statement (`core.sqlblock`): (SQL, params).
 
     INSERT the order, its tickets, the per-ID claims, the counter payment and the audit row, then
     take every bucket in one conditional UPDATE, last; if every bucket matched, commit and answer
     the order id, the ticket ids and the buckets' new state; otherwise roll back and answer
-    nothing. `audit` is core's audit INSERT, its object id `@tk_order`. The statement's text is
-    built once per shape (how many tickets, claims, buckets); a booking computes only its values.
+    nothing. `audit` is core's audit INSERT, its object id `@tk_order`. The text is built once per
+    shape; a booking computes only its values.
     """
-    params: list[Any] = list(order)  # `order_values(...)`
-    for ticket in tickets:  # `ticket_values(...)`
-        params += ticket
+    params: list[Any] = values(ORDER_COLUMNS, order)
+    for ticket in tickets:
+        params += values(TICKET_COLUMNS, ticket)
     for claim in claims:
-        params += [claim[name] for name in CLAIM_COLUMNS]
+        params += values(CLAIM_COLUMNS, claim)
     if payment is not None:
-        params += [payment[name] for name in PAYMENT_COLUMNS]
+        params += values(PAYMENT_COLUMNS, payment)
     if audit is not None:
         params += audit[1]
     if takes:
