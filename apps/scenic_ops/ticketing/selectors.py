@@ -349,3 +349,30 @@ def next_bookable_slot(now: dt.datetime) -> int | None:
         .values_list("id", flat=True)
         .first()
     )
+
+
+def ticket_price(product_code: str, category_code: str, slot_id: int) -> Decimal:
+    """The price of one ticket of `product_code` × `category_code` in a slot (what `book` will charge).
+
+    Raises TicketingError (unknown_slot, unknown_product, unknown_category, no_price) like booking does.
+    """
+    from scenic_ops.ticketing.errors import Code, TicketingError
+
+    slot = inventory.slot(int(slot_id)) if str(slot_id).isdigit() else None
+    if slot is None:
+        raise TicketingError(Code.UNKNOWN_SLOT)
+    cat = catalog.get()
+    product, category = cat.product(product_code), cat.category(category_code)
+    if product is None or not product.active:
+        raise TicketingError(Code.UNKNOWN_PRODUCT, product=str(product_code)[:40])
+    if category is None or not category.active:
+        raise TicketingError(Code.UNKNOWN_CATEGORY, category=str(category_code)[:40])
+    day = inventory.layout(slot.date)
+    price = cat.price(product, category, catalog.day_type(slot.date, peak=day.peak))
+    if price is None:
+        raise TicketingError(Code.NO_PRICE, product=product.label, category=category.label)
+    return price
+
+
+def order_by_number(number: str) -> Order | None:
+    return Order.objects.filter(number=number).first()

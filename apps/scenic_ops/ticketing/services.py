@@ -36,4 +36,13 @@ from scenic_ops.ticketing.lifecycle import (  # noqa: F401
     refund_tickets,
 )
 from scenic_ops.ticketing.notify import check_lookup_code, send_lookup_code  # noqa: F401
-from scenic_ops.ticketing.payments import handle_notification, process_refund, sandbox_pay, start_payment  # noqa: F401
+from scenic_ops.ticketing.payments import (  # noqa: F401  (the provider interface other domains pay through)  # noqa: F401
+    PROVIDERS,
+    Notification,
+    PaymentProvider,
+    handle_notification,
+    process_refund,
+    provider,
+    sandbox_pay,
+    start_payment,
+)

@@ -1,0 +1,33 @@
+"""The shop's service functions: every state change other domains, the pages and the API may call.
+
+Checkout (`checkout`, `quote`), payment and the order's transitions (`orders`), stock moves
+(`stock`), group-buy settlement (`groups`), members' points (`members`), shipments and
+pick-ups (`logistics`), pick-up cards (`cards`) live in their own modules; this module is the
+one place others import them from. Reads are in `shop.selectors`.
+"""
+
+from scenic_ops.shop.cards import redeem_card  # noqa: F401
+from scenic_ops.shop.checkout import CheckoutRequest, ItemIn, TicketIn, VisitorIn, checkout, quote  # noqa: F401
+from scenic_ops.shop.groups import settle, settle_due  # noqa: F401
+from scenic_ops.shop.logistics import (  # noqa: F401
+    ImportResult,
+    confirm_delivered,
+    import_tracking,
+    redeem_pickup,
+    update_tracking,
+)
+from scenic_ops.shop.members import credit_due_points, grant_points, member_for_phone  # noqa: F401
+from scenic_ops.shop.orders import (  # noqa: F401
+    cancel,
+    close_unpaid,
+    expire_due,
+    handle_notification,
+    mark_paid,
+    notification_body,
+    pay_without_money,
+    process_refund,
+    refund_order,
+    sandbox_pay,
+    start_payment,
+)
+from scenic_ops.shop.stock import adjust as adjust_stock  # noqa: F401

@@ -1,0 +1,107 @@
+"""Stock moves, each one conditional UPDATE: no oversell, each reservation closed exactly once.
+
+A checkout takes units from `available` into `reserved` (`reserve`), only if enough are
+available; the payment moves them to `sold` (`consume`); expiry or cancellation gives them
+back (`release`). A reservation row changes state held → consumed | released by a conditional
+UPDATE first, and the stock moves only if that UPDATE changed the row: a job and a payment
+racing for the same reservation move the stock once. Pre-sale SKUs draw on their quota
+(`Sku.presale_sold < presale_quota`) instead of a point's stock; a flash sale also draws on its
+own quota. CHECK constraints back every rule in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F
+
+from scenic_ops.shop.errors import Code, ShopError
+from scenic_ops.shop.models import FlashSale, Reservation, ShopPoint, Sku, Stock
+
+
+def take(sku: Sku, quantity: int, points: list[int], *, label: str) -> Stock:
+    """Take `quantity` from the first of `points` (ids, in order of preference) that has enough."""
+    for stock_id in (
+        Stock.objects.filter(sku=sku, point_id__in=points, point__active=True)
+        .order_by("point__priority", "point_id")
+        .values_list("id", flat=True)
+    ):
+        if Stock.objects.filter(pk=stock_id, available__gte=quantity).update(
+            available=F("available") - quantity, reserved=F("reserved") + quantity
+        ):
+            return Stock(pk=stock_id, sku=sku)
+    raise ShopError(Code.OUT_OF_STOCK, item=label)
+
+
+def take_presale(sku: Sku, quantity: int, *, label: str) -> None:
+    if not Sku.objects.filter(pk=sku.pk, presale_sold__lte=F("presale_quota") - quantity).update(
+        presale_sold=F("presale_sold") + quantity
+    ):
+        raise ShopError(Code.PRESALE_SOLD_OUT, item=label)
+
+
+def take_flash(sale: FlashSale, quantity: int, *, label: str) -> None:
+    if not FlashSale.objects.filter(pk=sale.pk, sold__lte=F("quota") - quantity).update(sold=F("sold") + quantity):
+        raise ShopError(Code.FLASH_SALE_SOLD_OUT, item=label)
+
+
+def consume(reservation: Reservation, now: dt.datetime) -> bool:
+    """The order is paid: held units become sold. True if this call did it."""
+    if not Reservation.objects.filter(pk=reservation.pk, state=Reservation.State.HELD).update(
+        state=Reservation.State.CONSUMED, closed_at=now
+    ):
+        return False
+    if reservation.stock_id:
+        Stock.objects.filter(pk=reservation.stock_id).update(
+            reserved=F("reserved") - reservation.quantity, sold=F("sold") + reservation.quantity
+        )
+    return True
+
+
+def release(reservation: Reservation, now: dt.datetime) -> bool:
+    """The order will not be paid: the units go back on sale. True if this call did it."""
+    if not Reservation.objects.filter(pk=reservation.pk, state=Reservation.State.HELD).update(
+        state=Reservation.State.RELEASED, closed_at=now
+    ):
+        return False
+    _give_back(reservation, from_field="reserved")
+    return True
+
+
+def restock_sold(reservation: Reservation, now: dt.datetime) -> bool:
+    """A paid order refunded before it left: its sold units go back on sale."""
+    if not Reservation.objects.filter(pk=reservation.pk, state=Reservation.State.CONSUMED).update(
+        state=Reservation.State.RELEASED, closed_at=now
+    ):
+        return False
+    _give_back(reservation, from_field="sold")
+    return True
+
+
+def _give_back(reservation: Reservation, *, from_field: str) -> None:
+    quantity = reservation.quantity
+    if reservation.stock_id:
+        Stock.objects.filter(pk=reservation.stock_id).update(
+            available=F("available") + quantity, **{from_field: F(from_field) - quantity}
+        )
+    if reservation.presale:
+        Sku.objects.filter(pk=reservation.sku_id).update(presale_sold=F("presale_sold") - quantity)
+    if reservation.flash_sale_id:
+        FlashSale.objects.filter(pk=reservation.flash_sale_id).update(sold=F("sold") - quantity)
+
+
+def points_for(delivery: str, pickup_point: ShopPoint | None, channel_point: ShopPoint | None) -> list[int]:
+    """Where a line's units may come from: the warehouses for a delivery, the shop for a pick-up or a sale there."""
+    if channel_point is not None:
+        return [channel_point.pk]
+    if delivery == "pickup" and pickup_point is not None:
+        return [pickup_point.pk]
+    return list(ShopPoint.objects.filter(kind=ShopPoint.Kind.WAREHOUSE, active=True).values_list("id", flat=True))
+
+
+def adjust(stock: Stock, delta: int) -> None:
+    """A stock count in the desk: add (or, if enough are free, remove) units."""
+    if delta >= 0:
+        Stock.objects.filter(pk=stock.pk).update(available=F("available") + delta, alerted_at=None)
+    elif not Stock.objects.filter(pk=stock.pk, available__gte=-delta).update(available=F("available") + delta):
+        raise ShopError(Code.OUT_OF_STOCK, item=str(stock.sku))
