@@ -20,6 +20,7 @@ from scenic_ops.core.visitor import (  # noqa: F401  (the shell's settings, for 
 NAV = [
     ("home", _("Home"), "/", ()),
     ("book", _("Book tickets"), "/book/", ("/book/", "/o/", "/t/", "/pay/")),
+    ("shop", _("Shop"), "/shop/", ("/shop/",)),
     ("my", _("My orders"), "/my/", ("/my/",)),
     ("flow", _("Live visitor flow"), "/flow/", ("/flow/",)),
     ("service", _("Complaints & suggestions"), "/service/", ("/service/",)),

@@ -155,3 +155,24 @@ def low_stock() -> list[Stock]:
         .filter(available__lte=F("low_alert"), sku__active=True, point__active=True)
         .order_by("available")
     )
+
+
+def coupons_of_member(member_id: int) -> dict:
+    """The coupons this member used, and the public coupons valid now they may still use."""
+    from scenic_ops.shop.models import Coupon, CouponRedemption
+
+    now = timezone.now()
+    used = list(
+        CouponRedemption.objects.filter(member_id=member_id).select_related("coupon", "order").order_by("-id")[:50]
+    )
+    counts: dict[int, int] = {}
+    for redemption in used:
+        counts[redemption.coupon_id] = counts.get(redemption.coupon_id, 0) + 1
+    open_now = [
+        c
+        for c in Coupon.objects.filter(active=True, valid_from__lte=now, valid_until__gt=now).order_by("valid_until")[
+            :50
+        ]
+        if c.used < c.total_limit and counts.get(c.pk, 0) < c.per_member
+    ]
+    return {"used": used, "available": open_now}

@@ -16,7 +16,13 @@ from scenic_ops.shop.logistics import (  # noqa: F401
     redeem_pickup,
     update_tracking,
 )
-from scenic_ops.shop.members import credit_due_points, grant_points, member_for_phone  # noqa: F401
+from scenic_ops.shop.logistics import status_of as logistics_status  # noqa: F401
+from scenic_ops.shop.members import (  # noqa: F401
+    credit_due_points,
+    grant_points,
+    member_for_phone,
+    member_for_phone_index,
+)
 from scenic_ops.shop.orders import (  # noqa: F401
     cancel,
     close_unpaid,

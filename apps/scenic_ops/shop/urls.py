@@ -1,4 +1,4 @@
-"""The shop's pages: visitor pages in the portal's shell, the sandbox cashier, staff pick-up and the kiosk."""
+"""The shop's pages: visitor pages in the portal's shell, the sandbox cashier and the staff pick-up page."""
 
 from django.urls import path
 
@@ -7,5 +7,15 @@ from scenic_ops.shop import views
 app_name = "shop"
 
 urlpatterns = [
+    path("shop/", views.home, name="home"),
+    path("shop/p/<str:code>/", views.product, name="product"),
+    path("shop/cart/", views.cart_page, name="cart"),
+    path("shop/checkout/", views.checkout_page, name="checkout"),
     path("shop/o/<str:token>/", views.order, name="order"),
+    path("shop/o/<str:token>/do", views.order_action, name="order-action"),
+    path("shop/o/<str:token>/pickup.png", views.pickup_qr, name="pickup-qr"),
+    path("shop/pay/sandbox/<str:reference>/", views.sandbox_cashier, name="sandbox-pay"),
+    path("shop/g/<str:code>/", views.group_page, name="group"),
+    path("shop/me/", views.member_page, name="me"),
+    path("shop/pickup/", views.pickup_desk, name="pickup-desk"),
 ]
