@@ -138,7 +138,8 @@ class _Line:
 def _validate(req: CheckoutRequest, now: dt.datetime):
     """Everything that can be checked without writing: the lines, the delivery, the invoice."""
     phone = str(req.phone or "").strip()
-    if not PHONE.match(phone):
+    walk_in = not phone and req.channel in (Order.Channel.KIOSK, Order.Channel.POS) and bool(req.channel_point)
+    if not walk_in and not PHONE.match(phone):
         raise ShopError(Code.INVALID_PHONE)
     if not req.items and not req.tickets:
         raise ShopError(Code.EMPTY_CART)
@@ -257,8 +258,16 @@ def _validate(req: CheckoutRequest, now: dt.datetime):
     return phone, lines, rate, pickup_point, channel_point, ticket_products
 
 
-def _member(phone: str, now: dt.datetime) -> Member:
-    """The buyer's member row, locked for this checkout (made on their first order)."""
+def _member(phone: str, now: dt.datetime, *, point: str = "") -> Member:
+    """The buyer's member row, locked for this checkout (made on their first order).
+
+    A kiosk or counter buyer who gives no phone buys as the point's walk-in customer.
+    """
+    if not phone:
+        member, _created = Member.objects.get_or_create(
+            phone_index=f"walk-in:{point}"[:64], defaults={"phone_masked": "walk-in", "created_at": now}
+        )
+        return Member.objects.select_for_update().get(pk=member.pk)
     index = pii.blind_index(phone, kind="phone")
     member = Member.objects.select_for_update().filter(phone_index=index).first()
     if member is not None:
@@ -341,7 +350,7 @@ def checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
     if req.coupon.strip():
         coupon, coupon_terms = _coupon_terms(req.coupon, now)
     with transaction.atomic():
-        member = _member(phone, now)
+        member = _member(phone, now, point=req.channel_point)
         order = Order(
             number=f"S{timezone.localtime(now):%y%m%d}{_code(8)}",
             token=secrets.token_urlsafe(18)[:24],
@@ -358,7 +367,8 @@ def checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
             region=req.region.strip()[:20] if req.delivery == Order.Delivery.SHIP else "",
             city=req.city.strip()[:30] if req.delivery == Order.Delivery.SHIP else "",
         )
-        pii.assign(order, "contact_phone", phone, kind="phone")
+        if phone:
+            pii.assign(order, "contact_phone", phone, kind="phone")
         if req.contact_name.strip():
             pii.assign(order, "contact_name", " ".join(req.contact_name.split())[:60], kind="name")
         if req.delivery == Order.Delivery.SHIP:

@@ -170,7 +170,10 @@ def mark_paid(order_id: int, *, payment: Payment | None, now: dt.datetime) -> st
         ships_from = max((line.ships_from for line in lines if line.ships_from), default=None)
         point = origin.point if origin else _default_warehouse()
         Shipment.objects.create(order=order, point=point, ships_from=ships_from, created_at=now)
-    if order.delivery == Order.Delivery.PICKUP and any(line.kind == OrderLine.Kind.GOODS for line in lines):
+    if order.channel in (Order.Channel.KIOSK, Order.Channel.POS):
+        # Sold at the point itself: handed over on the spot, the receipt is the proof.
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.COMPLETED, picked_up_at=now)
+    elif order.delivery == Order.Delivery.PICKUP and any(line.kind == OrderLine.Kind.GOODS for line in lines):
         _assign_pickup_code(order)
     PickupCard.objects.filter(order=order, status=PickupCard.Status.PENDING).update(status=PickupCard.Status.ACTIVE)
     seat = GroupSeat.objects.filter(order=order).select_related("group").first()
@@ -213,7 +216,7 @@ def _earn_points(order: Order, now: dt.datetime) -> None:
     level = MemberLevel.objects.filter(min_spent__lte=member.spent).order_by("-min_spent").first()
     if level is not None and level.pk != member.level_id:
         Member.objects.filter(pk=member.pk).update(level=level)
-    if points > 0:
+    if points > 0 and not member.phone_index.startswith("walk-in:"):
         PointsEntry.objects.get_or_create(
             key=f"earn:{order.number}",
             defaults={

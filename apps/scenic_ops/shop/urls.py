@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scenic_ops.shop import views
+from scenic_ops.shop import kiosk, views
 
 app_name = "shop"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("shop/g/<str:code>/", views.group_page, name="group"),
     path("shop/me/", views.member_page, name="me"),
     path("shop/pickup/", views.pickup_desk, name="pickup-desk"),
+    path("shop/kiosk/<slug:point>/", kiosk.kiosk, name="kiosk"),
+    path("shop/kiosk/<slug:point>/o/<str:token>/", kiosk.kiosk_order, name="kiosk-order"),
+    path("shop/kiosk/<slug:point>/o/<str:token>/pay.png", kiosk.kiosk_pay_qr, name="kiosk-pay-qr"),
 ]
