@@ -194,3 +194,29 @@ def test_pickup_in_the_park_and_its_code_works_once(shop):
     with pytest.raises(ShopError) as err:
         services.redeem_pickup(order.pickup_code, point=shop.store)
     assert err.value.code == "already_picked_up"
+
+
+def test_pick_up_card_is_redeemed_once_for_a_delivery_date(shop):
+    from scenic_ops.shop.models import PickupCard, Product, Sku, Stock
+
+    card_product = Product.objects.create(code="crab-card", category=shop.tea_cat, kind="card", name="大闸蟹提货卡")
+    card_sku = Sku.objects.create(product=card_product, code="crab-8", spec="4公4母", price=Decimal("598"))
+    stock = Stock.objects.create(sku=card_sku, point=shop.warehouse, available=3)
+    order = services.checkout(cart(("crab-8", 1)))
+    assert stock_of(stock) == (3, 0, 0)  # a card takes no goods until it is redeemed
+    card = PickupCard.objects.get(order=order)
+    assert card.status == PickupCard.Status.PENDING
+    pay(order)
+    card.refresh_from_db()
+    assert card.status == PickupCard.Status.ACTIVE
+    day = timezone.localdate() + dt.timedelta(days=10)
+    address = {"contact_name": "李四", "phone": "13700137000", "region": "上海市", "city": "上海市", "address": "浦东新区世纪大道1号"}
+    with pytest.raises(ShopError) as err:
+        services.redeem_card(card.code, delivery_date=timezone.localdate(), **address)
+    assert err.value.code == "card_date_outside"
+    delivery = services.redeem_card(card.code.lower(), delivery_date=day, **address)
+    assert delivery.total == 0 and delivery.shipments.get().ships_from == day
+    assert stock_of(stock) == (2, 0, 1)
+    with pytest.raises(ShopError) as err:
+        services.redeem_card(card.code, delivery_date=day, **address)
+    assert err.value.code == "card_not_active"
