@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -50,6 +50,7 @@ from scenic_ops.shop.models import (
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 TAX_ID = re.compile(r"^[0-9A-Z]{15,20}$")
 MAX_QUANTITY = 99
+DEADLOCK, LOCK_WAIT = 1213, 1205
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -337,6 +338,17 @@ def _price(req, price_lines, member, rate, now, coupon_terms=None) -> pricing.Pr
 
 
 def checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
+    """Place the order (see the module docstring). A deadlock between checkouts is retried."""
+    for attempt in range(3):
+        try:
+            return _checkout(req, now=now)
+        except OperationalError as exc:
+            if exc.args[0] not in (DEADLOCK, LOCK_WAIT) or attempt == 2 or transaction.get_connection().in_atomic_block:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
     now = now or timezone.now()
     phone, lines, rate, pickup_point, channel_point, ticket_products = _validate(req, now)
     expected = None
@@ -498,9 +510,13 @@ def _book_tickets(req: CheckoutRequest, phone: str, products: dict, now):
 
 
 def _redeem_coupon(coupon: Coupon, member: Member, order: Order, amount: Decimal, now) -> None:
+    """The total limit first (the UPDATE locks the coupon row, so the redemption's foreign-key check
+    takes no shared lock that another checkout could be waiting to upgrade), then this member's use."""
     nth = CouponRedemption.objects.filter(coupon=coupon, member=member).count() + 1
     if nth > coupon.per_member:
         raise ShopError(Code.COUPON_ALREADY_USED)
+    if not Coupon.objects.filter(pk=coupon.pk, used__lt=F("total_limit")).update(used=F("used") + 1):
+        raise ShopError(Code.COUPON_USED_UP)
     try:
         with transaction.atomic():
             CouponRedemption.objects.create(
@@ -508,8 +524,6 @@ def _redeem_coupon(coupon: Coupon, member: Member, order: Order, amount: Decimal
             )
     except IntegrityError:
         raise ShopError(Code.COUPON_ALREADY_USED) from None
-    if not Coupon.objects.filter(pk=coupon.pk, used__lt=F("total_limit")).update(used=F("used") + 1):
-        raise ShopError(Code.COUPON_USED_UP)
 
 
 def _use_points(member: Member, order: Order, points: int, now) -> None:
