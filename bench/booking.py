@@ -149,6 +149,26 @@ def run_wrk(url: str, clients: int, duration: int, args: list[str], server) -> d
     return harness.run_wrk(LUA, url, clients, duration, args, server)
 
 
+def warm_up(base_url: str, work: Path, slot, creds, ids: Ids, server) -> None:
+    """Not measured: every worker opens its connections and loads its caches."""
+    prefix = work / "warm"
+    write_requests(prefix, "warm", slot.id, 1500, 2, creds, ids)
+    run_wrk(base_url, 16, 2, [str(prefix), creds.api_key, "book"], server)
+
+
+def booking_case(base_url: str, work: Path, clients: int, duration: int, slot, creds, ids: Ids, server, meter=None):
+    """One timed case: `clients` wrk connections booking in `slot` for `duration` s (bench/shop.py runs it too).
+
+    The CPU meter, if given, starts once the request files are written."""
+    expected = duration * min(900 * clients, 1400)
+    threads = harness.wrk_threads(clients)
+    prefix = work / f"book{clients}"
+    write_requests(prefix, f"c{clients}", slot.id, int(expected * 1.5) + 200, threads, creds, ids)
+    if meter is not None:
+        meter.start()
+    return run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"], server)
+
+
 # --- where the CPU went during a phase -----------------------------------------------------------------
 def _pid_ticks(pids: list[int]) -> float:
     total = 0
@@ -362,17 +382,9 @@ def main() -> int:
         )
         ids = Ids()
         meter = CpuMeter(server.pid)
-        # Warm-up (not measured): every worker opens its connections and loads its caches.
-        prefix = work / "warm"
-        write_requests(prefix, "warm", hot.id, 1500, 2, creds, ids)
-        run_wrk(base_url, 16, 2, [str(prefix), creds.api_key, "book"], server)
+        warm_up(base_url, work, hot, creds, ids, server)
         for clients in client_counts:
-            expected = duration * min(900 * clients, 1400)
-            threads = harness.wrk_threads(clients)
-            prefix = work / f"book{clients}"
-            write_requests(prefix, f"c{clients}", hot.id, int(expected * 1.5) + 200, threads, creds, ids)
-            meter.start()
-            result = run_wrk(base_url, clients, duration, [str(prefix), creds.api_key, "book"], server)
+            result = booking_case(base_url, work, clients, duration, hot, creds, ids, server, meter)
             usage = meter.line()
             seconds = result["duration_us"] / 1e6
             bad = oversold(hot)

@@ -1,6 +1,6 @@
 """What the benchmarks share (not a test): a fresh database, a gunicorn server as the Procfile starts it, wrk.
 
-Imported by bench/booking.py and bench/gates.py when they run as scripts (`bench/` is then the first
+Imported by bench/booking.py, bench/gates.py and bench/shop.py when they run as scripts (`bench/` is then the first
 entry of `sys.path`); importing it also puts `apps/` on the path.
 """
 

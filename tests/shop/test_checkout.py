@@ -210,7 +210,13 @@ def test_pick_up_card_is_redeemed_once_for_a_delivery_date(shop):
     card.refresh_from_db()
     assert card.status == PickupCard.Status.ACTIVE
     day = timezone.localdate() + dt.timedelta(days=10)
-    address = {"contact_name": "李四", "phone": "13700137000", "region": "上海市", "city": "上海市", "address": "浦东新区世纪大道1号"}
+    address = {
+        "contact_name": "李四",
+        "phone": "13700137000",
+        "region": "上海市",
+        "city": "上海市",
+        "address": "浦东新区世纪大道1号",
+    }
     with pytest.raises(ShopError) as err:
         services.redeem_card(card.code, delivery_date=timezone.localdate(), **address)
     assert err.value.code == "card_date_outside"
@@ -220,3 +226,53 @@ def test_pick_up_card_is_redeemed_once_for_a_delivery_date(shop):
     with pytest.raises(ShopError) as err:
         services.redeem_card(card.code, delivery_date=day, **address)
     assert err.value.code == "card_not_active"
+
+
+@pytest.fixture
+def refund_workflow(db, roles):
+    from scenic_ops.workflow import setup
+
+    setup.load()
+
+
+def test_a_return_over_500_needs_finance_and_nobody_approves_their_own(shop, refund_workflow, make_user):
+    from scenic_ops.workflow import services as workflow
+    from scenic_ops.workflow.errors import WorkflowError
+
+    operator, other, finance = make_user("shop_operator"), make_user("shop_operator"), make_user("finance")
+    order = services.checkout(cart(("blc-250", 2)))
+    pay(order)
+    refund = services.request_refund(order, reason="茶叶受潮", user=operator)
+    assert (
+        refund.status == Refund.Status.AWAITING and refund.state == "requested" and refund.amount == Decimal("576.00")
+    )
+    with pytest.raises(ShopError) as err:
+        services.request_refund(order, reason="again")
+    assert err.value.code == "refund_already_requested"
+    with pytest.raises(WorkflowError):
+        workflow.apply(refund, "approve", operator)  # the requester may not approve it
+    workflow.apply(refund, "approve", other)
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == "finance_review" and order.status == Order.Status.PAID  # nothing moved yet
+    workflow.apply(refund, "approve", finance)
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == "approved" and refund.status == Refund.Status.PENDING
+    assert order.status == Order.Status.REFUNDED and order.refunded_amount == Decimal("576.00")
+    assert stock_of(shop.stock["tea_wh"]) == (50, 0, 0)  # it never left the warehouse
+    assert Refund.objects.filter(order=order).count() == 1
+    assert services.process_refund(refund.pk) == "succeeded"
+
+
+def test_a_declined_return_leaves_the_order_paid(shop, refund_workflow, make_user):
+    from scenic_ops.workflow import services as workflow
+
+    order = services.checkout(cart(("fan-1", 1)))
+    pay(order)
+    refund = services.request_refund(order, reason="不想要了")
+    assert refund.amount == order.total
+    workflow.apply(refund, "decline", make_user("shop_operator"), comment="已发货，请走退货")
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.status == Refund.Status.DECLINED and order.status == Order.Status.PAID

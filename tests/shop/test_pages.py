@@ -72,7 +72,10 @@ def test_api_checkout_refuses_bad_input_with_codes(client, shop):
         response = post({**base, "items": items})
         assert response.status_code == status, response.content
         assert response.json()["code"] == code
-    assert post({**base, "items": [{"sku": "fan-1", "quantity": 1}], "coupon": "OTHER-SHOP"}).json()["code"] == "unknown_coupon"
+    assert (
+        post({**base, "items": [{"sku": "fan-1", "quantity": 1}], "coupon": "OTHER-SHOP"}).json()["code"]
+        == "unknown_coupon"
+    )
     assert Order.objects.count() == 0
     ok = post({**base, "items": [{"sku": "fan-1", "quantity": 1}], "expected_total": "39.90"})
     assert ok.status_code == 201, ok.content

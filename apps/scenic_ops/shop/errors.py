@@ -58,6 +58,8 @@ class Code(StrEnum):
     BAD_TRACKING_FILE = "bad_tracking_file"
     UNKNOWN_SHIPMENT = "unknown_shipment"
     INVALID_STATUS = "invalid_status"
+    REFUND_ALREADY_REQUESTED = "refund_already_requested"
+    NOTHING_TO_REFUND = "nothing_to_refund"
 
 
 MESSAGES = {
@@ -109,6 +111,8 @@ MESSAGES = {
     Code.BAD_TRACKING_FILE: _("The tracking file cannot be read: {reason}"),
     Code.UNKNOWN_SHIPMENT: _("There is no shipment for order {order}."),
     Code.INVALID_STATUS: _("Unknown shipment status: {status}."),
+    Code.REFUND_ALREADY_REQUESTED: _("A refund of this order is already waiting for approval."),
+    Code.NOTHING_TO_REFUND: _("Nothing is left to refund on this order."),
 }
 
 STATUS = {
@@ -135,6 +139,7 @@ STATUS = {
     Code.ALREADY_PICKED_UP: 409,
     Code.NOT_ENOUGH_POINTS: 409,
     Code.BAD_NOTIFICATION: 401,
+    Code.REFUND_ALREADY_REQUESTED: 409,
 }
 
 

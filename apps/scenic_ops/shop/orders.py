@@ -359,15 +359,19 @@ def _cancel_tickets(order: Order) -> None:
 
 
 # --- refunds ----------------------------------------------------------------------------------------
-def refund_order(order: Order, *, reason: str, now=None, key: str | None = None) -> Refund | None:
-    """paid → refunded, in full: stock not yet shipped goes back on sale, the coupon and points too."""
+def refund_order(
+    order: Order, *, reason: str, now=None, key: str | None = None, approved: Refund | None = None
+) -> Refund | None:
+    """paid (or completed) → refunded, in full: stock not yet shipped goes back on sale, the coupon
+    and points too, the tickets are cancelled. `approved` is a return request the workflow approved
+    (it becomes the refund); otherwise a refund row is made for `key`."""
     now = now or timezone.now()
     with transaction.atomic():
-        if not Order.objects.filter(pk=order.pk, status=Order.Status.PAID).update(
+        if not Order.objects.filter(pk=order.pk, status__in=(Order.Status.PAID, Order.Status.COMPLETED)).update(
             status=Order.Status.REFUNDED, closed_at=now
         ):
             return None
-        shipped = order.shipments.exclude(status=Shipment.Status.WAITING).exists()
+        shipped = order.shipments.exclude(status=Shipment.Status.WAITING).exists() or order.picked_up_at is not None
         if not shipped:
             for reservation in order.reservations.filter(state=Reservation.State.CONSUMED):
                 stock.restock_sold(reservation, now)
@@ -378,10 +382,18 @@ def refund_order(order: Order, *, reason: str, now=None, key: str | None = None)
         if order.ticket_order:
             _cancel_tickets(order)
         payment = order.payments.filter(status=Payment.Status.SUCCEEDED).first()
-        amount = order.total - order.refunded_amount
-        refund = _refund(order, amount, key=key or f"order:{order.number}", reason=reason, now=now, payment=payment)
+        if approved is not None:
+            Refund.objects.filter(pk=approved.pk, status=Refund.Status.AWAITING).update(
+                status=Refund.Status.PENDING, payment=payment
+            )
+            Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + approved.amount)
+            refund = approved
+            transaction.on_commit(lambda: _queue_refund(approved.pk))
+        else:
+            amount = order.total - order.refunded_amount
+            refund = _refund(order, amount, key=key or f"order:{order.number}", reason=reason, now=now, payment=payment)
         audit.record(
-            "transition", order, changes={"status": [Order.Status.PAID, Order.Status.REFUNDED]}, message=reason[:200]
+            "transition", order, changes={"status": [order.status, Order.Status.REFUNDED]}, message=reason[:200]
         )
     return refund
 

@@ -36,4 +36,5 @@ from scenic_ops.shop.orders import (  # noqa: F401
     sandbox_pay,
     start_payment,
 )
+from scenic_ops.shop.returns import request_refund  # noqa: F401
 from scenic_ops.shop.stock import adjust as adjust_stock  # noqa: F401

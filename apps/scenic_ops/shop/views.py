@@ -288,6 +288,8 @@ def order(request, token: str):
             cards=list(found.cards.all()),
             tickets=selectors.tickets_of(found) if found.status != Order.Status.PENDING else [],
             waiting=waiting,
+            refunds=list(found.refunds.all()),
+            refund_open=found.refunds.filter(status="awaiting").exists(),
             error=request.GET.get("error", "")[:200] and ShopError(request.GET["error"][:40]).detail,
         ),
     )
@@ -311,6 +313,8 @@ def order_action(request, token: str):
             services.cancel(found)
         elif action == "delivered":
             services.confirm_delivered(found)
+        elif action == "refund":
+            services.request_refund(found, reason=request.POST.get("reason", ""))
     except ShopError as exc:
         return redirect(reverse("shop:order", args=[token]) + f"?error={exc.code}")
     return redirect("shop:order", token=token)

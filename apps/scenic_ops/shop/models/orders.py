@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -176,8 +177,10 @@ class Refund(models.Model):
     """Money back for an order: unique per cause (`key`), so a settlement or a retry refunds once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        AWAITING = "awaiting", _("Awaiting approval")
+        PENDING = "pending", _("Being refunded")
         SUCCEEDED = "succeeded", _("Refunded")
+        DECLINED = "declined", _("Declined")
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, null=True, on_delete=models.PROTECT, related_name="refunds")
@@ -186,6 +189,15 @@ class Refund(models.Model):
     reason = models.CharField(_("reason"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     provider_ref = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("approval"), max_length=30, blank=True, editable=False)  # owned by the workflow
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
