@@ -27,7 +27,7 @@ end
 function response(status, headers, body)
   if status == 201 then
     ok = ok + 1
-  elseif status == 409 and body and string.find(body, '"code":"out_of_stock"', 1, true) then
+  elseif status == 409 and body and string.find(body, 'out_of_stock', 1, true) then
     refused = refused + 1
   else
     other = other + 1

@@ -32,12 +32,14 @@ def _clean_redis_and_caches():
     import django_rq
 
     from scenic_ops.core import apikeys, versions
+    from scenic_ops.shop import catalogue as shop_catalogue
     from scenic_ops.ticketing import halts
 
     django_rq.get_connection("default").flushdb()
     apikeys._local.clear()
     versions.forget_all()
     halts._local.clear()
+    shop_catalogue._snapshot = None
     return
 
 

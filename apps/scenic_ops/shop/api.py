@@ -7,8 +7,12 @@ request changes nothing.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+from django.http import JsonResponse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,7 +20,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scenic_ops.core import lean
 from scenic_ops.core.api import HasScope
+from scenic_ops.core.errors import CoreCode, CoreError, DomainError
 from scenic_ops.shop import selectors, services
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import Order, ShopPoint
@@ -61,24 +67,88 @@ class CheckoutSerializer(serializers.Serializer):
     join_or_open = serializers.BooleanField(required=False, default=False)
 
 
-def _request(data: dict, **extra) -> services.CheckoutRequest:
-    serializer = CheckoutSerializer(data=data)
-    if not serializer.is_valid():
-        field, problems = next(iter(serializer.errors.items()))
-        raise ShopError(
-            Code.INVALID_REQUEST, reason=f"{field}: {problems[0] if isinstance(problems, list) else problems}"
+def _text(data: dict, name: str, limit: int, default: str = "") -> str:
+    value = data.get(name, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ShopError(Code.INVALID_REQUEST, reason=f"{name}: not a text")
+    value = str(value).strip()
+    if len(value) > limit:
+        raise ShopError(Code.INVALID_REQUEST, reason=f"{name}: at most {limit} characters")
+    return value
+
+
+def _whole(data: dict, name: str, default: int | None = 0) -> int | None:
+    value = data.get(name, default)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ShopError(Code.INVALID_REQUEST, reason=f"{name}: not a whole number")
+
+
+def _list(data: dict, name: str) -> list[dict]:
+    value = data.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value) or len(value) > 50:
+        raise ShopError(Code.INVALID_REQUEST, reason=f"{name}: a list of objects")
+    return value
+
+
+def parse_checkout(data, **extra) -> services.CheckoutRequest:
+    """A checkout request from its JSON body (the shapes of `CheckoutSerializer`); bad shapes get
+    `invalid_request` naming the field. Quantities and amounts are checked by the checkout itself."""
+    if not isinstance(data, dict):
+        raise ShopError(Code.INVALID_REQUEST, reason="the body must be a JSON object")
+    items = []
+    for item in _list(data, "items"):
+        quantity = item.get("quantity")
+        if isinstance(quantity, str) and not quantity.strip().lstrip("-").isdigit():
+            raise ShopError(Code.INVALID_REQUEST, reason="quantity: not a whole number")
+        items.append(
+            services.ItemIn(
+                _text(item, "sku", 40), quantity, _whole(item, "group_deal", None), _text(item, "group", 12)
+            )
         )
-    v = dict(serializer.validated_data)
-    items = [services.ItemIn(i["sku"], i["quantity"], i.get("group_deal"), i.get("group", "")) for i in v.pop("items")]
-    tickets = [
-        services.TicketIn(
-            t["product"],
-            t["slot_id"],
-            [services.VisitorIn(x["name"], x["id_type"], x["id_number"]) for x in t["visitors"]],
-        )
-        for t in v.pop("tickets")
-    ]
-    return services.CheckoutRequest(items=items, tickets=tickets, **v, **extra)
+    tickets = []
+    for ticket in _list(data, "tickets"):
+        visitors = [
+            services.VisitorIn(_text(v, "name", 30), _text(v, "id_type", 12, "resident"), _text(v, "id_number", 30))
+            for v in _list(ticket, "visitors")
+        ]
+        tickets.append(services.TicketIn(_text(ticket, "product", 40), _whole(ticket, "slot_id", None) or 0, visitors))
+    expected = data.get("expected_total")
+    if expected is not None:
+        try:
+            expected = Decimal(str(expected))
+        except ArithmeticError:
+            raise ShopError(Code.INVALID_REQUEST, reason="expected_total: not an amount") from None
+        if not expected.is_finite():
+            raise ShopError(Code.INVALID_REQUEST, reason="expected_total: not an amount")
+    return services.CheckoutRequest(
+        phone=_text(data, "phone", 20),
+        items=items,
+        tickets=tickets,
+        contact_name=_text(data, "contact_name", 60),
+        delivery=_text(data, "delivery", 8, "pickup"),
+        region=_text(data, "region", 20),
+        city=_text(data, "city", 30),
+        address=_text(data, "address", 200),
+        pickup_point=_text(data, "pickup_point", 30),
+        coupon=_text(data, "coupon", 30),
+        points=_whole(data, "points") or 0,
+        expected_total=expected,
+        invoice_title=_text(data, "invoice_title", 100),
+        invoice_tax_id=_text(data, "invoice_tax_id", 20),
+        invoice_email=_text(data, "invoice_email", 100),
+        note=_text(data, "note", 200),
+        join_or_open=bool(data.get("join_or_open", False)),
+        **extra,
+    )
+
+
+def _request(data, **extra) -> services.CheckoutRequest:
+    return parse_checkout(data, **extra)
 
 
 def order_json(order: Order) -> dict:
@@ -113,24 +183,42 @@ class QuoteView(APIView):
 
 
 class CheckoutView(APIView):
-    """Place an order: stock, coupon, points, group seat and tickets are held until `pay_by`."""
+    """Place an order: stock, coupon, points, group seat and tickets are held until `pay_by`.
+
+    Served by `checkout` below (a lean endpoint: no middleware stack, no DRF); this class documents it."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(summary="Check out", request=CheckoutSerializer, responses={201: OpenApiTypes.OBJECT}, tags=["shop"])
-    def post(self, request):
-        order = services.checkout(_request(request.data, language=getattr(request, "LANGUAGE_CODE", "zh-hans")))
-        return Response(
-            {
-                "number": order.number,
-                "token": order.token,
-                "total": str(order.total),
-                "pay_by": order.pay_by.isoformat() if order.pay_by else None,
-                "status": order.status,
-            },
-            status=201,
-        )
+    def post(self, request):  # pragma: no cover - the lean function serves the path
+        return checkout(request._request)
+
+
+@lean.route("/api/v1/shop/checkout", when=lambda env: env["REQUEST_METHOD"] == "POST")
+@csrf_exempt
+def checkout(request):
+    """The checkout on one path, the hot one: parse the JSON body, `services.checkout`, the answer."""
+    if request.method != "POST":
+        return JsonResponse(CoreError(CoreCode.METHOD_NOT_ALLOWED).as_dict(), status=405)
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse(CoreError(CoreCode.MALFORMED_JSON).as_dict(), status=400)
+    try:
+        order = services.checkout(parse_checkout(data, language=translation.get_language() or "zh-hans"))
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse(
+        {
+            "number": order.number,
+            "token": order.token,
+            "total": str(order.total),
+            "pay_by": order.pay_by.isoformat() if order.pay_by else None,
+            "status": order.status,
+        },
+        status=201,
+    )
 
 
 class OrderView(APIView):

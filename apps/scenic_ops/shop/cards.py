@@ -83,14 +83,15 @@ def redeem_card(
             activity="card",
             ships_from=delivery_date,
         )
-        taken = stock.take(goods, card.quantity, stock.points_for(Order.Delivery.SHIP, None, None), label=label)
+        rows = stock.stock_ids(goods.pk, stock.points_for(Order.Delivery.SHIP, None, None))
+        taken = stock.take(card.quantity, rows, label=label)
         reservation = Reservation.objects.create(
-            order=order, stock_id=taken.pk, sku=goods, quantity=card.quantity, expires_at=now
+            order=order, stock_id=taken, sku=goods, quantity=card.quantity, expires_at=now
         )
         stock.consume(reservation, now)
         Shipment.objects.create(
             order=order,
-            point=_warehouse(taken.pk),
+            point=_warehouse(taken),
             ships_from=delivery_date,
             created_at=now,
         )

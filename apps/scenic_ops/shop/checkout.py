@@ -5,8 +5,11 @@ finds (or makes) the member and locks their row (one member's checkouts run one 
 other, so per-member limits hold), books the cart's tickets through ticketing (held until the
 payment, on ticketing's own inventory), prices the cart (`pricing`), refuses if the price is not
 the one the buyer saw (`expected_total`), takes the coupon, the points and the group seat, and
-takes the stock last (the hot rows are locked for the shortest time). Any refusal rolls
-everything back: a failed checkout changes nothing. The order then waits for its payment
+takes the stock last (the hot rows are locked for the shortest time), then writes the order's
+lines: a line's foreign key to its SKU takes a shared lock on the SKU row, which a pre-sale's
+quota UPDATE of that row would then wait for in every other checkout holding one too (a
+deadlock); written after the UPDATE, the line's check finds the row already locked by its own
+transaction. Any refusal rolls everything back: a failed checkout changes nothing. The order then waits for its payment
 until `pay_by` (the shop's hold, never longer than the tickets' hold); `orders.expire_due`
 gives everything back once.
 """
@@ -25,7 +28,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from scenic_ops.core import pii
-from scenic_ops.shop import pricing, stock
+from scenic_ops.shop import catalogue, pricing, sql, stock
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import (
     Coupon,
@@ -41,10 +44,8 @@ from scenic_ops.shop.models import (
     PointsEntry,
     Product,
     Reservation,
-    ShippingRate,
     ShopPoint,
     Sku,
-    ThresholdOffer,
 )
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -150,16 +151,15 @@ def _validate(req: CheckoutRequest, now: dt.datetime):
     for item in req.items:
         key = (str(item.sku), item.group_deal, item.group)
         wanted[key] = wanted.get(key, 0) + _quantity(item.quantity)
-    skus = {s.code: s for s in Sku.objects.select_related("product").filter(code__in={k[0] for k in wanted})}
+    snap = catalogue.get()
+    skus = snap.skus
     today = timezone.localdate(now)
     lines: list[_Line] = []
     lang = "en" if req.language.startswith("en") else "zh"
-    flashes = {
-        f.sku_id: f
-        for f in FlashSale.objects.filter(
-            sku__in=list(skus.values()), active=True, starts_at__lte=now, ends_at__gt=now
-        ).order_by("price")
-    }
+    flashes = {}
+    for sale in snap.flash_sales:  # cheapest first
+        if sale.starts_at <= now < sale.ends_at:
+            flashes.setdefault(sale.sku_id, sale)
     for (code, deal_id, group_code), quantity in wanted.items():
         sku = skus.get(code)
         if sku is None:
@@ -219,24 +219,19 @@ def _validate(req: CheckoutRequest, now: dt.datetime):
         raise ShopError(Code.INVALID_ADDRESS)
     rate = None
     if ships:
-        rate = (
-            ShippingRate.objects.filter(region=req.region.strip()).first()
-            or ShippingRate.objects.filter(region="*").first()
-        )
+        rate = snap.rates.get(req.region.strip()) or snap.rates.get("*")
         if rate is None or not rate.ships:
             raise ShopError(Code.NO_DELIVERY_THERE, region=req.region.strip()[:20])
     pickup_point = None
     needs_pickup = req.delivery == Order.Delivery.PICKUP and any(line.kind == OrderLine.Kind.GOODS for line in lines)
     if needs_pickup and not req.channel_point:
-        pickup_point = (
-            ShopPoint.objects.filter(code=req.pickup_point, active=True).exclude(kind=ShopPoint.Kind.WAREHOUSE).first()
-        )
-        if pickup_point is None:
+        pickup_point = snap.points.get(req.pickup_point)
+        if pickup_point is None or not pickup_point.active or pickup_point.kind == ShopPoint.Kind.WAREHOUSE:
             raise ShopError(Code.UNKNOWN_PICKUP_POINT)
     channel_point = None
     if req.channel_point:
-        channel_point = ShopPoint.objects.filter(code=req.channel_point, active=True).first()
-        if channel_point is None:
+        channel_point = snap.points.get(req.channel_point)
+        if channel_point is None or not channel_point.active:
             raise ShopError(Code.UNKNOWN_PICKUP_POINT)
     if (
         req.invoice_title.strip()
@@ -250,8 +245,8 @@ def _validate(req: CheckoutRequest, now: dt.datetime):
         raise ShopError(Code.INVALID_POINTS)
     ticket_products = {}
     for group in req.tickets:
-        product = Product.objects.filter(code=str(group.product), kind=Product.Kind.TICKET, active=True).first()
-        if product is None:
+        product = snap.products.get(str(group.product))
+        if product is None or product.kind != Product.Kind.TICKET or not product.active:
             raise ShopError(Code.UNKNOWN_SKU, sku=str(group.product)[:40])
         if not group.visitors or len(group.visitors) > 20:
             raise ShopError(Code.INVALID_QUANTITY)
@@ -260,27 +255,22 @@ def _validate(req: CheckoutRequest, now: dt.datetime):
 
 
 def _member(phone: str, now: dt.datetime, *, point: str = "") -> Member:
-    """The buyer's member row, locked for this checkout (made on their first order).
+    """The buyer's member row, made on their first order and locked for this checkout (one upsert).
 
     A kiosk or counter buyer who gives no phone buys as the point's walk-in customer.
     """
-    if not phone:
-        member, _created = Member.objects.get_or_create(
-            phone_index=f"walk-in:{point}"[:64], defaults={"phone_masked": "walk-in", "created_at": now}
+    if phone:
+        index, masked, encrypted = (
+            pii.blind_index(phone, kind="phone"),
+            pii.mask_phone(phone),
+            pii.encrypt(phone, context="phone"),
         )
-        return Member.objects.select_for_update().get(pk=member.pk)
-    index = pii.blind_index(phone, kind="phone")
-    member = Member.objects.select_for_update().filter(phone_index=index).first()
-    if member is not None:
-        return member
-    try:
-        with transaction.atomic():
-            member = Member(created_at=now)
-            pii.assign(member, "phone", phone, kind="phone")
-            member.save()
-    except IntegrityError:
-        pass
-    return Member.objects.select_for_update().select_related("level").get(phone_index=index)
+    else:
+        index, masked, encrypted = f"walk-in:{point}"[:64], "walk-in", None
+    member_id, level_id, points = sql.lock_member(index, masked, encrypted, now)
+    return Member(
+        id=member_id, phone_index=index, phone_masked=masked, level_id=level_id, points=points, created_at=now
+    )
 
 
 def _coupon_terms(code: str, now: dt.datetime) -> tuple[Coupon, pricing.CouponTerms]:
@@ -323,18 +313,24 @@ def quote(req: CheckoutRequest, *, now: dt.datetime | None = None) -> pricing.Pr
 def _price(req, price_lines, member, rate, now, coupon_terms=None) -> pricing.Priced:
     offers = [
         pricing.Offer(o.name, o.min_amount, o.off_amount)
-        for o in ThresholdOffer.objects.filter(active=True, starts_at__lte=now, ends_at__gt=now)
+        for o in catalogue.get().offers
+        if o.starts_at <= now < o.ends_at
     ]
     if req.coupon.strip() and coupon_terms is None:
         coupon_terms = _coupon_terms(req.coupon, now)[1]
     return pricing.price(
         price_lines,
-        member_percent=member.level.discount_percent if member and member.level else 0,
+        member_percent=_level_percent(member),
         offers=offers,
         coupon=coupon_terms,
         points=req.points,
         shipping=pricing.ShippingTerms(rate.first_kg, rate.extra_kg, rate.free_over) if rate else None,
     )
+
+
+def _level_percent(member: Member | None) -> int:
+    level = catalogue.get().levels.get(member.level_id) if member is not None and member.level_id else None
+    return level.discount_percent if level else 0
 
 
 def checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
@@ -452,7 +448,6 @@ def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
                     breakdown={},
                 )
             )
-        OrderLine.objects.bulk_create(rows)
 
         if coupon is not None:
             _redeem_coupon(coupon, member, order, priced.steps.get("coupon", Decimal("0")), now)
@@ -462,6 +457,7 @@ def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
             if line.deal is not None:
                 _take_seat(line.deal, line.group_code, member, order, now, join_or_open=req.join_or_open)
         _take_stock(order, lines, member, req, pickup_point, channel_point, now)
+        OrderLine.objects.bulk_create(rows)  # after the stock: see the module docstring
         for line in lines:
             if line.kind == OrderLine.Kind.CARD:
                 PickupCard.objects.bulk_create(
@@ -576,9 +572,9 @@ def _take_seat(deal: GroupDeal, code: str, member: Member, order: Order, now, *,
 
 
 def _take_stock(order, lines: list[_Line], member, req, pickup_point, channel_point, now) -> None:
-    """The hot rows last: flash-sale quotas, pre-sale quotas, then the stock rows (by id)."""
-    expires = order.pay_by
-    reservations = []
+    """The hot rows last. The reservations are written first (naming each line's first-choice stock
+    row), then the flash-sale and pre-sale quotas, then the stock rows (by id): a stock row is locked
+    from its conditional UPDATE to the commit and nothing else runs in between."""
     for line in lines:
         if line.flash is not None:
             bought = (
@@ -594,34 +590,34 @@ def _take_stock(order, lines: list[_Line], member, req, pickup_point, channel_po
     goods = sorted(
         (line for line in lines if line.kind in (OrderLine.Kind.GOODS, OrderLine.Kind.CARD)), key=lambda g: g.sku.pk
     )
+    points = stock.points_for(req.delivery, pickup_point, channel_point)
+    plans = []  # (line, reservation, candidate stock rows)
     for line in goods:
+        presale = line.sku.presale_quota is not None
+        if line.kind == OrderLine.Kind.CARD and not presale:
+            continue  # a pick-up card takes its goods when it is redeemed
+        candidates = [] if presale else stock.stock_ids(line.sku.pk, points)
+        if not presale and not candidates:
+            raise ShopError(Code.OUT_OF_STOCK, item=line.label)
+        reservation = Reservation(
+            order=order,
+            sku=line.sku,
+            stock_id=candidates[0] if candidates else None,
+            presale=presale,
+            flash_sale=line.flash,
+            quantity=line.quantity,
+            expires_at=order.pay_by,
+        )
+        plans.append((line, reservation, candidates))
+    Reservation.objects.bulk_create([r for _line, r, _c in plans])
+    for line, _r, _c in plans:
         if line.flash is not None:
             stock.take_flash(line.flash, line.quantity, label=line.label)
-    for line in goods:
-        if line.sku.presale_quota is not None:
+    for line, _r, candidates in plans:
+        if not candidates:
             stock.take_presale(line.sku, line.quantity, label=line.label)
-            reservations.append(
-                Reservation(
-                    order=order,
-                    sku=line.sku,
-                    presale=True,
-                    flash_sale=line.flash,
-                    quantity=line.quantity,
-                    expires_at=expires,
-                )
-            )
-    for line in goods:
-        if line.sku.presale_quota is None and line.kind == OrderLine.Kind.GOODS:
-            points = stock.points_for(req.delivery, pickup_point, channel_point)
-            taken = stock.take(line.sku, line.quantity, points, label=line.label)
-            reservations.append(
-                Reservation(
-                    order=order,
-                    stock_id=taken.pk,
-                    sku=line.sku,
-                    flash_sale=line.flash,
-                    quantity=line.quantity,
-                    expires_at=expires,
-                )
-            )
-    Reservation.objects.bulk_create(reservations)
+    for line, reservation, candidates in plans:
+        if candidates:
+            taken = stock.take(line.quantity, candidates, label=line.label)
+            if taken != reservation.stock_id:  # the first choice was short: another warehouse had it
+                Reservation.objects.filter(pk=reservation.pk).update(stock_id=taken)

@@ -19,18 +19,22 @@ from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import FlashSale, Reservation, ShopPoint, Sku, Stock
 
 
-def take(sku: Sku, quantity: int, points: list[int], *, label: str) -> Stock:
-    """Take `quantity` from the first of `points` (ids, in order of preference) that has enough."""
-    for stock_id in (
-        Stock.objects.filter(sku=sku, point_id__in=points, point__active=True)
-        .order_by("point__priority", "point_id")
-        .values_list("id", flat=True)
-    ):
+def take(quantity: int, stock_ids: list[int], *, label: str) -> int:
+    """Take `quantity` from the first of `stock_ids` (in order of preference) that has enough; its id."""
+    for stock_id in stock_ids:
         if Stock.objects.filter(pk=stock_id, available__gte=quantity).update(
             available=F("available") - quantity, reserved=F("reserved") + quantity
         ):
-            return Stock(pk=stock_id, sku=sku)
+            return stock_id
     raise ShopError(Code.OUT_OF_STOCK, item=label)
+
+
+def stock_ids(sku_id: int, point_ids: list[int]) -> list[int]:
+    """The stock rows of a SKU at these points, in the points' order (the cached catalogue's map)."""
+    from scenic_ops.shop import catalogue
+
+    known = catalogue.get().stock_ids
+    return [known[(sku_id, p)] for p in point_ids if (sku_id, p) in known]
 
 
 def take_presale(sku: Sku, quantity: int, *, label: str) -> None:
@@ -92,11 +96,15 @@ def _give_back(reservation: Reservation, *, from_field: str) -> None:
 
 def points_for(delivery: str, pickup_point: ShopPoint | None, channel_point: ShopPoint | None) -> list[int]:
     """Where a line's units may come from: the warehouses for a delivery, the shop for a pick-up or a sale there."""
+    from scenic_ops.shop import catalogue
+
     if channel_point is not None:
         return [channel_point.pk]
     if delivery == "pickup" and pickup_point is not None:
         return [pickup_point.pk]
-    return list(ShopPoint.objects.filter(kind=ShopPoint.Kind.WAREHOUSE, active=True).values_list("id", flat=True))
+    snap = catalogue.get()
+    points = {p.pk: p for p in snap.points.values()}
+    return sorted(snap.warehouses, key=lambda pk: (points[pk].priority, pk))
 
 
 def adjust(stock: Stock, delta: int) -> None:

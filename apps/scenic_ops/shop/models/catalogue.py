@@ -6,9 +6,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
+from scenic_ops.shop.catalogue import CatalogueRow
 
 
-class ShopPoint(AuditedModel):
+class ShopPoint(CatalogueRow, AuditedModel):
     """A place that holds stock: the warehouse that ships, a shop or kiosk in the park (pick-up)."""
 
     class Kind(models.TextChoices):
@@ -48,7 +49,7 @@ class Category(AuditedModel):
         return self.name
 
 
-class Product(AuditedModel):
+class Product(CatalogueRow, AuditedModel):
     """What the visitor browses: goods, a local specialty (地理标志产品) or a ticket."""
 
     class Kind(models.TextChoices):
@@ -96,7 +97,7 @@ class Product(AuditedModel):
         return (self.description_en or self.description) if lang == "en" else self.description
 
 
-class Sku(AuditedModel):
+class Sku(CatalogueRow, AuditedModel):
     """One sellable variant: size, weight, gift box; its price and, for a pre-sale, its quota."""
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="skus")
@@ -143,7 +144,7 @@ class Sku(AuditedModel):
         return (self.spec_en or self.spec) if lang == "en" else self.spec
 
 
-class Stock(models.Model):
+class Stock(CatalogueRow, models.Model):
     """How many of a SKU one point holds: free to sell, held by unpaid checkouts, sold.
 
     Changed only by conditional UPDATEs (`services/stock.py`): `available` never goes below 0

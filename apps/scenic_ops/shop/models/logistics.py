@@ -6,9 +6,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
+from scenic_ops.shop.catalogue import CatalogueRow
 
 
-class ShippingRate(AuditedModel):
+class ShippingRate(CatalogueRow, AuditedModel):
     """The fee to a province: a first-kilogram price plus each further kilogram; free above an amount."""
 
     region = models.CharField(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scenic_ops.shop.catalogue import CatalogueRow
 
-class MemberLevel(models.Model):
+
+class MemberLevel(CatalogueRow, models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=40)
     name_en = models.CharField(_("name (English)"), max_length=40, blank=True)

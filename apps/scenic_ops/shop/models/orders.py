@@ -99,7 +99,13 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    sku = models.ForeignKey("shop.Sku", verbose_name=_("SKU"), null=True, blank=True, on_delete=models.PROTECT)
+    # The hot rows a checkout then UPDATEs (a SKU's pre-sale quota, a point's stock, a flash sale's
+    # quota) carry no database FOREIGN KEY from the rows the checkout inserts first: its check would
+    # take a shared lock that two checkouts then both try to upgrade (a deadlock). Django's PROTECT
+    # still keeps them from being deleted.
+    sku = models.ForeignKey(
+        "shop.Sku", verbose_name=_("SKU"), null=True, blank=True, on_delete=models.PROTECT, db_constraint=False
+    )
     description = models.CharField(_("item"), max_length=160)
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("shelf price"), max_digits=10, decimal_places=2)
@@ -125,10 +131,14 @@ class Reservation(models.Model):
         RELEASED = "released", _("Released")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
-    stock = models.ForeignKey("shop.Stock", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    sku = models.ForeignKey("shop.Sku", on_delete=models.PROTECT, related_name="+")
+    stock = models.ForeignKey(
+        "shop.Stock", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    sku = models.ForeignKey("shop.Sku", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     presale = models.BooleanField(default=False)
-    flash_sale = models.ForeignKey("shop.FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    flash_sale = models.ForeignKey(
+        "shop.FlashSale", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     quantity = models.PositiveSmallIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
     expires_at = models.DateTimeField()

@@ -6,9 +6,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
+from scenic_ops.shop.catalogue import CatalogueRow
 
 
-class FlashSale(AuditedModel):
+class FlashSale(CatalogueRow, AuditedModel):
     """秒杀: a SKU at an activity price for a window, with its own quota and a per-member limit."""
 
     name = models.CharField(_("name"), max_length=60)
@@ -31,7 +32,7 @@ class FlashSale(AuditedModel):
         return self.name
 
 
-class ThresholdOffer(AuditedModel):
+class ThresholdOffer(CatalogueRow, AuditedModel):
     """满减: spend at least `min_amount` on goods, take `off_amount` off (the best rule applies)."""
 
     name = models.CharField(_("name"), max_length=60)
