@@ -276,3 +276,27 @@ def test_a_declined_return_leaves_the_order_paid(shop, refund_workflow, make_use
     refund.refresh_from_db()
     order.refresh_from_db()
     assert refund.status == Refund.Status.DECLINED and order.status == Order.Status.PAID
+
+
+def test_tickets_in_the_cart_follow_ticketing_and_their_refund_rules(shop, tk):
+    from scenic_ops.shop.services import TicketIn, VisitorIn
+    from scenic_ops.ticketing.models import Order as TicketOrder
+    from tests.shop.conftest import valid_id
+    from tests.ticketing.conftest import slot_of
+
+    slot = slot_of(2)
+    request = cart(("fan-1", 1))
+    request.tickets = [TicketIn("entry-ticket", slot.id, [VisitorIn("王小明", "resident", valid_id(31))])]
+    order = services.checkout(request)
+    ticket_order = TicketOrder.objects.get(number=order.ticket_order)
+    assert ticket_order.status == "held" and order.pay_by <= ticket_order.hold_expires_at
+    ticket_price = ticket_order.total
+    assert order.total == Decimal("39.90") + 8 + ticket_price
+    pay(order)
+    ticket_order.refresh_from_db()
+    assert ticket_order.status == "confirmed"
+    refund = services.refund_order(order, reason="行程取消")
+    ticket_order.refresh_from_db()
+    assert ticket_order.status == "refunded"
+    fee = (ticket_price * 10 / 100).quantize(Decimal("0.01"))  # the admission's 10 % refund fee
+    assert refund.amount == Decimal("39.90") + 8 + ticket_price - fee

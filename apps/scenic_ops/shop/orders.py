@@ -345,17 +345,22 @@ def _give_back_points(order: Order, now) -> None:
     )
 
 
-def _cancel_tickets(order: Order) -> None:
+def _cancel_tickets(order: Order) -> Decimal:
+    """Cancel the order's tickets in ticketing; what ticketing refunds for them under its rules
+    (refundable or not, deadline, fee), which the shop then pays back. 0 when nothing was paid."""
     from scenic_ops.ticketing import selectors
     from scenic_ops.ticketing.errors import TicketingError
 
     ticket_order = selectors.order_by_number(order.ticket_order)
     if ticket_order is None or ticket_order.status not in ("held", "confirmed"):
-        return
+        return Decimal("0")
+    before = ticket_order.refunded_amount
     try:
-        _ticketing().cancel_order(ticket_order, reason=f"shop order {order.number}")
-    except TicketingError as exc:  # already expired or used: nothing left to give back
-        log.info("shop %s: tickets %s not cancelled: %s", order.number, order.ticket_order, exc.code)
+        after = _ticketing().cancel_order(ticket_order, reason=f"shop order {order.number}").refunded_amount
+    except TicketingError as exc:  # used, past the deadline, not refundable: the tickets stay
+        log.info("shop %s: tickets %s not refunded: %s", order.number, order.ticket_order, exc.code)
+        return Decimal("0")
+    return max(Decimal("0"), after - before)
 
 
 # --- refunds ----------------------------------------------------------------------------------------
@@ -379,18 +384,21 @@ def refund_order(
         _give_back_coupon(order)
         _give_back_points(order, now)
         PickupCard.objects.filter(order=order, status=PickupCard.Status.ACTIVE).update(status=PickupCard.Status.VOID)
-        if order.ticket_order:
-            _cancel_tickets(order)
+        # Goods (and shipping) come back in full; tickets as ticketing's refund rules allow.
+        order.refresh_from_db(fields=["refunded_amount"])
+        tickets_paid = sum((line.total for line in order.lines.filter(kind=OrderLine.Kind.TICKET)), Decimal("0"))
+        tickets_back = _cancel_tickets(order) if order.ticket_order else Decimal("0")
+        amount = max(Decimal("0"), order.total - tickets_paid + tickets_back - order.refunded_amount)
         payment = order.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if approved is not None:
             Refund.objects.filter(pk=approved.pk, status=Refund.Status.AWAITING).update(
-                status=Refund.Status.PENDING, payment=payment
+                status=Refund.Status.PENDING, payment=payment, amount=amount
             )
-            Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + approved.amount)
+            Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + amount)
             refund = approved
+            refund.amount = amount
             transaction.on_commit(lambda: _queue_refund(approved.pk))
         else:
-            amount = order.total - order.refunded_amount
             refund = _refund(order, amount, key=key or f"order:{order.number}", reason=reason, now=now, payment=payment)
         audit.record(
             "transition", order, changes={"status": [order.status, Order.Status.REFUNDED]}, message=reason[:200]
