@@ -1,31 +1,25 @@
-"""Desk pages beyond the model lists: capacity calendar, sales report, counter sale, group booking, exports."""
+"""Desk pages beyond the model lists: capacity calendar, sales report, counter sale, group booking."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext
-from openpyxl import Workbook
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from scenic_ops.core import audit
+from scenic_ops.core import audit, exports
 from scenic_ops.core.admin_base import date_param, desk_page, require_perm
 from scenic_ops.ticketing import catalog, groups, idcard, selectors, services
 from scenic_ops.ticketing.errors import TicketingError
 from scenic_ops.ticketing.models import Bucket, Channel, Order, Partner, TimeSlot
-
-XLSX_MAX_ROWS = 100_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- calendar --------------------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def report_view(admin_site, request):
         ]
         data = [[row[c] if c != "channel" else str(row["channel_label"]) for c in REPORT_COLUMNS] for row in rows]
         name = f"sales-{start}-{end}"
-        return _csv(name, header, data) if fmt == "csv" else _xlsx(name, header, data)
+        return exports.csv_response(name, header, data) if fmt == "csv" else exports.xlsx_response(name, header, data)
     totals = {
         "tickets": sum(r["tickets"] for r in rows),
         "gross": sum((r["gross"] for r in rows), Decimal("0")),
@@ -140,56 +134,6 @@ def report_view(admin_site, request):
         chart=json.dumps(chart, ensure_ascii=False),
         query=request.GET.urlencode(),
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv(name: str, header: list, rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
-        yield writer.writerow([str(h) for h in header])
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
-
-
-def _xlsx(name: str, header: list, rows) -> HttpResponse:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append([str(h) for h in header])
-    for i, row in enumerate(rows):
-        if i >= XLSX_MAX_ROWS:
-            sheet.append([_("… truncated: use the CSV export for more than %(n)s rows") % {"n": XLSX_MAX_ROWS}])
-            break
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
-
-
-def export_queryset(model_admin, request, fmt: str):
-    """The changelist as filtered on screen, as CSV (streamed, any size) or xlsx (up to 100,000 rows)."""
-    changelist = model_admin.get_changelist_instance(request)
-    queryset = changelist.get_queryset(request)
-    fields = model_admin.export_fields
-    header = [str(model_admin.model._meta.get_field(f.split("__")[0]).verbose_name) for f in fields]
-    rows = (
-        [str(v) if not isinstance(v, int | float | Decimal) else v for v in values]
-        for values in queryset.values_list(*fields).iterator(chunk_size=2000)
-    )
-    name = f"{model_admin.model._meta.model_name}s-{timezone.localdate()}"
-    audit.record("action", message=f"export {model_admin.model._meta.label} ({fmt})")
-    return _csv(name, header, rows) if fmt == "csv" else _xlsx(name, header, rows)
 
 
 # --- counter sale and staff-assisted booking ---------------------------------------------------------
@@ -450,7 +394,7 @@ class GroupForm(forms.Form):
 def group_view(admin_site, request):
     require_perm(request, "ticketing.add_order")
     if request.GET.get("template"):
-        response = HttpResponse(groups.template_xlsx(), content_type=XLSX)
+        response = HttpResponse(groups.template_xlsx(), content_type=exports.XLSX)
         response["Content-Disposition"] = 'attachment; filename="group-members.xlsx"'
         return response
     form = GroupForm(request.POST or None, request.FILES or None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import path
 from django.utils.functional import cached_property
 
 from scenic_ops.core import pii
 from scenic_ops.core.admin_base import CursorPaginator
-from scenic_ops.ticketing import desk, idcard
+from scenic_ops.core.exports import ExportMixin  # noqa: F401  (the desk lists' export)
+from scenic_ops.ticketing import idcard
 
 
 class ListPaginator(CursorPaginator):
@@ -33,26 +33,6 @@ class BigListMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(*self.prefetch)
-
-
-class ExportMixin:
-    export_fields: list[str] = []
-
-    def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
-        return [
-            path(
-                "export.csv",
-                self.admin_site.admin_view(lambda r: desk.export_queryset(self, r, "csv")),
-                name="{}_{}_export_csv".format(*info),
-            ),
-            path(
-                "export.xlsx",
-                self.admin_site.admin_view(lambda r: desk.export_queryset(self, r, "xlsx")),
-                name="{}_{}_export_xlsx".format(*info),
-            ),
-            *super().get_urls(),
-        ]
 
 
 class PhoneSearchMixin:

@@ -130,14 +130,6 @@ class OrderAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
     def report(self, request):
         return redirect("admin:ticketing_report")
 
-    @action(description=_("Export CSV"), url_path="export-csv-link")
-    def export_csv(self, request):
-        return redirect(f"../export.csv?{request.GET.urlencode()}")
-
-    @action(description=_("Export xlsx"), url_path="export-xlsx-link")
-    def export_xlsx(self, request):
-        return redirect(f"../export.xlsx?{request.GET.urlencode()}")
-
 
 @admin.register(Ticket)
 class TicketAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
@@ -203,14 +195,6 @@ class TicketAdmin(ExportMixin, PhoneSearchMixin, BigListMixin, ModelAdmin):
 
     def has_refund_permission(self, request):
         return request.user.has_perm("ticketing.add_refund")
-
-    @action(description=_("Export CSV"), url_path="export-csv-link")
-    def export_csv(self, request):
-        return redirect(f"../export.csv?{request.GET.urlencode()}")
-
-    @action(description=_("Export xlsx"), url_path="export-xlsx-link")
-    def export_xlsx(self, request):
-        return redirect(f"../export.xlsx?{request.GET.urlencode()}")
 
 
 @admin.register(Visitor)
