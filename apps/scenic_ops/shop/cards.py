@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scenic_ops.core import pii
-from scenic_ops.shop import checkout, stock
+from scenic_ops.shop import intake, stock
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import Order, OrderLine, PickupCard, Reservation, Shipment
 
@@ -43,7 +43,7 @@ def redeem_card(
     if not isinstance(delivery_date, dt.date) or not start <= delivery_date <= end:
         raise ShopError(Code.CARD_DATE_OUTSIDE, start=start.isoformat(), end=end.isoformat())
     phone = str(phone or "").strip()
-    if not checkout.PHONE.match(phone):
+    if not intake.PHONE.match(phone):
         raise ShopError(Code.INVALID_PHONE)
     if not contact_name.strip() or not region.strip() or not city.strip() or len(address.strip()) < 4:
         raise ShopError(Code.INVALID_ADDRESS)
@@ -54,7 +54,7 @@ def redeem_card(
         ):
             raise ShopError(Code.CARD_NOT_ACTIVE, status=PickupCard.Status.REDEEMED.label)
         order = Order(
-            number=f"S{timezone.localtime(now):%y%m%d}{checkout._code(8)}",
+            number=f"S{timezone.localtime(now):%y%m%d}{intake.new_code(8)}",
             token=secrets.token_urlsafe(18)[:24],
             member=card.order.member,
             status=Order.Status.PAID,

@@ -7,7 +7,7 @@ visitors). A visitor's ID number is kept encrypted in the session (`core.pii`), 
 from __future__ import annotations
 
 from scenic_ops.core import pii
-from scenic_ops.shop.checkout import CheckoutRequest, ItemIn, TicketIn, VisitorIn
+from scenic_ops.shop.intake import CheckoutRequest, ItemIn, TicketIn, VisitorIn
 
 KEY = "shop_cart"
 MAX_LINES = 30

@@ -1,14 +1,16 @@
 """The shop's service functions: every state change other domains, the pages and the API may call.
 
-Checkout (`checkout`, `quote`), payment and the order's transitions (`orders`), stock moves
-(`stock`), group-buy settlement (`groups`), members' points (`members`), shipments and
-pick-ups (`logistics`), pick-up cards (`cards`) live in their own modules; this module is the
-one place others import them from. Reads are in `shop.selectors`.
+Checkout (`checkout`, `quote`; the request and its validation in `intake`, what a checkout
+claims in `claims`), payment and the order's transitions (`orders`), stock moves (`stock`),
+group-buy settlement (`groups`), members' points (`members`), shipments and pick-ups
+(`logistics`), pick-up cards (`cards`) and returns (`returns`) live in their own modules; this
+module is the one place others import them from. Reads are in `shop.selectors`.
 """
 
 from scenic_ops.shop.cards import redeem_card  # noqa: F401
-from scenic_ops.shop.checkout import CheckoutRequest, ItemIn, TicketIn, VisitorIn, checkout, quote  # noqa: F401
+from scenic_ops.shop.checkout import checkout, quote  # noqa: F401
 from scenic_ops.shop.groups import settle, settle_due  # noqa: F401
+from scenic_ops.shop.intake import CheckoutRequest, ItemIn, TicketIn, VisitorIn  # noqa: F401
 from scenic_ops.shop.logistics import (  # noqa: F401
     ImportResult,
     confirm_delivered,
