@@ -11,7 +11,6 @@ from PIL import Image
 from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 
-from scenic_ops.shop import services
 from scenic_ops.shop.models import Order, Shipment
 from scenic_ops.ticketing import tokens
 from tests.shop.conftest import valid_id
@@ -24,7 +23,9 @@ def browser_context_args(browser_context_args):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_phone_buys_tea_and_a_ticket_in_one_cart_and_tracks_the_parcel(live_server, page, tk, shop, rq_worker):
+def test_phone_buys_tea_and_a_ticket_in_one_cart_and_tracks_the_parcel(
+    live_server, page, browser, tk, shop, rq_worker, make_user, tmp_path
+):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{live_server.url}/shop/")
@@ -71,15 +72,25 @@ def test_phone_buys_tea_and_a_ticket_in_one_cart_and_tracks_the_parcel(live_serv
     assert tokens.verify(token).code  # the signed ticket the gates admit
     expect(page.get_by_test_id("shipment-status")).to_have_attribute("data-status", Shipment.Status.WAITING)
 
-    # The shop team imports the carrier's xlsx of tracking numbers.
+    # The shop team imports the carrier's xlsx of tracking numbers in the desk.
     book = Workbook()
     book.active.append(["订单号", "快递公司", "运单号", "状态"])
     book.active.append([order.number, "顺丰速运", "SF1234567890", "已发货"])
-    upload = io.BytesIO()
+    upload = tmp_path / "tracking.xlsx"
     book.save(upload)
-    upload.seek(0)
-    result = services.import_tracking(upload)
-    assert result.updated == 1 and not result.errors
+    operator = make_user("shop_operator")
+    desk = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    desk.goto(f"{live_server.url}/admin/login/")
+    desk.fill("input[name=username]", operator.username)
+    desk.fill("input[name=password]", "pw-Test-2026")
+    desk.click("#login-form button[type=submit]")
+    desk.wait_for_url(f"{live_server.url}/admin/**")
+    desk.goto(f"{live_server.url}/admin/shop/shipment/")
+    desk.get_by_role("link", name="导入物流单号（xlsx）").click()
+    desk.set_input_files("input[name=file]", str(upload))
+    desk.get_by_role("button", name="校验并导入").click()
+    expect(desk.locator("#imported")).to_contain_text("1")
+    desk.close()
 
     page.reload()
     expect(page.get_by_test_id("tracking-number")).to_have_text("SF1234567890")

@@ -14,6 +14,7 @@ from scenic_ops.shop.models import (
     FlashSale,
     GroupDeal,
     MemberLevel,
+    Order,
     Product,
     ShippingRate,
     ShopPoint,
@@ -207,6 +208,40 @@ def build(stdout) -> None:
             "ends_at": week,
         },
     )
+    orders = _demo_orders()
     stdout.write(
-        f"shop: {Product.objects.count()} products, {Stock.objects.count()} stock rows, 1 flash sale, 1 coupon, 1 group deal\n"
+        f"shop: {Product.objects.count()} products, {Stock.objects.count()} stock rows, 1 flash sale, 1 coupon,"
+        f" 1 group deal, {orders} orders\n"
     )
+
+
+def _demo_orders() -> int:
+    """A few orders for the desk to show: one shipped with its tracking, one to pick up, one unpaid."""
+    from scenic_ops.shop import services
+
+    if Order.objects.exists():
+        return Order.objects.count()
+    address = {
+        "contact_name": "王小明",
+        "delivery": "ship",
+        "region": "江苏省",
+        "city": "苏州市",
+        "address": "吴中区东山镇紫金路8号",
+    }
+    shipped = services.checkout(
+        services.CheckoutRequest(phone="13800138000", items=[services.ItemIn("blc-250", 1)], **address)
+    )
+    picked = services.checkout(
+        services.CheckoutRequest(
+            phone="13900139000",
+            items=[services.ItemIn("fan-1", 1), services.ItemIn("cards-10", 2)],
+            delivery="pickup",
+            pickup_point="south-shop",
+        )
+    )
+    for order in (shipped, picked):
+        payment = services.start_payment(order)
+        services.handle_notification("sandbox", *services.notification_body(payment))
+    services.update_tracking(shipped.number, carrier="顺丰速运", tracking_number="SF1000000001")
+    services.checkout(services.CheckoutRequest(phone="13700137000", items=[services.ItemIn("cards-10", 1)], **address))
+    return Order.objects.count()

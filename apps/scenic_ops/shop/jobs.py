@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from scenic_ops.core.scheduling import scheduled
 
 
-@scheduled("shop_expire_unpaid", interval=30, timeout=120, queue="high", description="Expire unpaid shop orders")
+@scheduled(
+    "shop_expire_unpaid", interval=30, timeout=120, queue="high", description=gettext_noop("Expire unpaid shop orders")
+)
 def expire_unpaid_task(now=None, run=None) -> int:
     """Unpaid orders past their pay-by time: stock, coupons, points, seats and tickets go back (once)."""
     from scenic_ops.shop import orders
@@ -16,7 +19,9 @@ def expire_unpaid_task(now=None, run=None) -> int:
     return orders.expire_due(now=now)
 
 
-@scheduled("shop_release_reservations", interval=60, timeout=120, description="Release stray stock reservations")
+@scheduled(
+    "shop_release_reservations", interval=60, timeout=120, description=gettext_noop("Release stray stock reservations")
+)
 def release_reservations_task(now=None, run=None) -> int:
     """A held reservation past its time whose order is closed (a crash between the two): released once."""
     from scenic_ops.shop import stock
@@ -33,21 +38,28 @@ def release_reservations_task(now=None, run=None) -> int:
     return released
 
 
-@scheduled("shop_settle_groups", interval=60, timeout=300, description="Settle group-buy deals at their deadline")
+@scheduled(
+    "shop_settle_groups", interval=60, timeout=300, description=gettext_noop("Settle group-buy deals at their deadline")
+)
 def settle_groups_task(now=None, run=None) -> dict:
     from scenic_ops.shop import groups
 
     return groups.settle_due(now=now)
 
 
-@scheduled("shop_credit_points", cron="15 * * * *", timeout=600, description="Credit points after the refund window")
+@scheduled(
+    "shop_credit_points",
+    cron="15 * * * *",
+    timeout=600,
+    description=gettext_noop("Credit points after the refund window"),
+)
 def credit_points_task(now=None, run=None) -> int:
     from scenic_ops.shop import members
 
     return members.credit_due_points(now=now)
 
 
-@scheduled("shop_refunds", interval=300, timeout=300, description="Retry pending shop refunds")
+@scheduled("shop_refunds", interval=300, timeout=300, description=gettext_noop("Retry pending shop refunds"))
 def refunds_task(now=None, run=None) -> int:
     from scenic_ops.shop import orders
     from scenic_ops.shop.models import Refund
@@ -58,7 +70,7 @@ def refunds_task(now=None, run=None) -> int:
     )
 
 
-@scheduled("shop_low_stock", interval=900, timeout=120, description="Alert the shop team about low stock")
+@scheduled("shop_low_stock", interval=900, timeout=120, description=gettext_noop("Alert the shop team about low stock"))
 def low_stock_task(now=None, run=None) -> int:
     """One WeCom/e-mail alert per stock row when it falls to its threshold (again after a restock)."""
     from scenic_ops.core import outbox

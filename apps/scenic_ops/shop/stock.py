@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import F
 
+from scenic_ops.core import audit
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import FlashSale, Reservation, ShopPoint, Sku, Stock
 
@@ -107,9 +109,22 @@ def points_for(delivery: str, pickup_point: ShopPoint | None, channel_point: Sho
     return sorted(snap.warehouses, key=lambda pk: (points[pk].priority, pk))
 
 
-def adjust(stock: Stock, delta: int) -> None:
-    """A stock count in the desk: add (or, if enough are free, remove) units."""
-    if delta >= 0:
-        Stock.objects.filter(pk=stock.pk).update(available=F("available") + delta, alerted_at=None)
-    elif not Stock.objects.filter(pk=stock.pk, available__gte=-delta).update(available=F("available") + delta):
-        raise ShopError(Code.OUT_OF_STOCK, item=str(stock.sku))
+def adjust(stock: Stock, delta: int, *, reason: str, user=None) -> Stock:
+    """A stock count in the desk: add (or, if enough are free, remove) units; written to the audit trail."""
+    reason = " ".join(str(reason or "").split())[:200]
+    if not reason:
+        raise ShopError(Code.INVALID_REQUEST, reason="a reason is required")
+    with transaction.atomic():
+        if delta >= 0:
+            Stock.objects.filter(pk=stock.pk).update(available=F("available") + delta, alerted_at=None)
+        elif not Stock.objects.filter(pk=stock.pk, available__gte=-delta).update(available=F("available") + delta):
+            raise ShopError(Code.OUT_OF_STOCK, item=str(stock.sku))
+        after = Stock.objects.get(pk=stock.pk)
+        audit.record(
+            "action",
+            after,
+            changes={"available": [after.available - delta, after.available]},
+            message=f"stock count {delta:+d}: {reason}",
+            user=user,
+        )
+    return after

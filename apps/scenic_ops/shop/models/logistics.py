@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scenic_ops.core.models import AuditedModel
 from scenic_ops.shop.catalogue import CatalogueRow
@@ -42,7 +43,9 @@ class Shipment(AuditedModel):
         DELIVERED = "delivered", _("Delivered")
         RETURNED = "returned", _("Returned")
 
-    order = models.ForeignKey("shop.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="shipments")
+    order = models.ForeignKey(
+        "shop.Order", verbose_name=pgettext_lazy("sales", "order"), on_delete=models.PROTECT, related_name="shipments"
+    )
     point = models.ForeignKey("shop.ShopPoint", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     carrier = models.CharField(_("carrier"), max_length=30, blank=True)

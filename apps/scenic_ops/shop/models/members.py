@@ -36,7 +36,7 @@ class Member(models.Model):
     level = models.ForeignKey(MemberLevel, verbose_name=_("level"), null=True, blank=True, on_delete=models.PROTECT)
     points = models.PositiveIntegerField(_("points"), default=0)
     spent = models.DecimalField(_("spent (CNY)"), max_digits=12, decimal_places=2, default=0)
-    created_at = models.DateTimeField(_("joined"))
+    created_at = models.DateTimeField(_("member since"))
 
     class Meta:
         verbose_name = _("member")

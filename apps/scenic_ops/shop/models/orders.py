@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scenic_ops.core.models import AuditedModel
 
@@ -73,7 +74,7 @@ class Order(AuditedModel):
     language = models.CharField(max_length=8, default="zh-hans", editable=False)
     pay_by = models.DateTimeField(_("pay by"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
@@ -164,7 +165,7 @@ class Payment(models.Model):
     refunded_amount = models.DecimalField(_("refunded"), max_digits=10, decimal_places=2, default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("created"))
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shop payment")
@@ -192,7 +193,9 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("Refunded")
         DECLINED = "declined", _("Declined")
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(
+        Order, verbose_name=pgettext_lazy("sales", "order"), on_delete=models.PROTECT, related_name="refunds"
+    )
     payment = models.ForeignKey(Payment, null=True, on_delete=models.PROTECT, related_name="refunds")
     key = models.CharField(max_length=60, unique=True, editable=False)
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
