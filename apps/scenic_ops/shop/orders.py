@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from scenic_ops.core import audit, outbox, pii
+from scenic_ops.core import audit, outbox, payments, pii
 from scenic_ops.shop import stock
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.models import (
@@ -95,38 +95,21 @@ def handle_notification(provider_code: str, body: bytes, headers: Mapping[str, s
         note = ticketing.provider(provider_code).parse_notification(body, headers)
     except TicketingError as exc:
         raise ShopError(Code.BAD_NOTIFICATION) from exc
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = PaymentNotification.objects.create(
-                    provider=provider_code, notification_id=note.id, outcome="received"
-                )
-        except IntegrityError:
-            return "duplicate"
-        payment = Payment.objects.select_for_update().filter(reference=note.reference).first()
-        if payment is None:
-            outcome = "unknown_payment"
-        elif payment.status == Payment.Status.SUCCEEDED:
-            outcome = "already_paid"
-        elif note.status != "succeeded":
-            Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.FAILED)
-            # A failed payment gives the coupon, the points, the seat and the stock back at once.
-            outcome = (
-                "failed"
-                if close_unpaid(payment.order_id, Order.Status.CANCELLED, now=now, due=False)
-                else "failed_late"
-            )
-        elif note.amount != payment.amount:
-            outcome = "amount_mismatch"
-            log.error("shop payment %s: notified %s, expected %s", payment.reference, note.amount, payment.amount)
-        else:
-            Payment.objects.filter(pk=payment.pk).update(
-                status=Payment.Status.SUCCEEDED, paid_at=now, provider_ref=note.provider_ref
-            )
-            payment.status = Payment.Status.SUCCEEDED
-            outcome = mark_paid(payment.order_id, payment=payment, now=now)
-        PaymentNotification.objects.filter(pk=record.pk).update(payment=payment, outcome=outcome)
-    return outcome
+
+    def failed(payment: Payment) -> str:
+        # A failed payment gives the coupon, the points, the seat and the stock back at once.
+        closed = close_unpaid(payment.order_id, Order.Status.CANCELLED, now=now, due=False)
+        return "failed" if closed else "failed_late"
+
+    return payments.apply_notification(
+        note,
+        provider_code=provider_code,
+        payments=Payment,
+        notifications=PaymentNotification,
+        on_failed=failed,
+        on_succeeded=lambda payment: mark_paid(payment.order_id, payment=payment, now=now),
+        now=now,
+    )
 
 
 def mark_paid(order_id: int, *, payment: Payment | None, now: dt.datetime) -> str:

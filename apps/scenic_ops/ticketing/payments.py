@@ -25,10 +25,11 @@ from typing import Protocol
 
 import django_rq
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from scenic_ops.core import payments
 from scenic_ops.core.sqlvalues import utc_naive
 from scenic_ops.ticketing.errors import Code, TicketingError
 from scenic_ops.ticketing.models import Order, Payment, PaymentNotification, Refund
@@ -140,52 +141,37 @@ def start_payment(order: Order, *, provider_code: str = "sandbox", now: dt.datet
 
 
 def handle_notification(provider_code: str, body: bytes, headers: Mapping[str, str], *, now=None) -> str:
-    """Apply a provider notification once. Returns what happened (for the log and the tests)."""
+    """Apply a provider notification once (`core.payments`). Returns what happened (for the log and the tests)."""
     now = now or timezone.now()
     note = provider(provider_code).parse_notification(body, headers)
-    refund_needed = None
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = PaymentNotification.objects.create(
-                    provider=provider_code, notification_id=note.id, outcome="received", body=json.loads(body)
-                )
-        except IntegrityError:
-            return "duplicate"
-        payment = Payment.objects.select_for_update().filter(reference=note.reference).first()
-        if payment is None:
-            outcome = "unknown_payment"
-        elif payment.status == Payment.Status.SUCCEEDED:
-            outcome = "already_paid"
-        elif note.status != "succeeded":
-            Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.FAILED)
-            outcome = "failed"
-        elif note.amount != payment.amount:
-            outcome = "amount_mismatch"
-            log.error("payment %s: notified %s, expected %s", payment.reference, note.amount, payment.amount)
-        else:
-            Payment.objects.filter(pk=payment.pk).update(
-                status=Payment.Status.SUCCEEDED, paid_at=now, provider_ref=note.provider_ref
-            )
-            from scenic_ops.ticketing.lifecycle import confirm_paid
 
-            outcome = confirm_paid(payment.order_id, method=Order.PaymentMethod.ONLINE, now=now).outcome
-            if outcome == "refund_needed":
-                refund_needed = Refund.objects.create(
-                    order_id=payment.order_id,
-                    payment=payment,
-                    method=Order.PaymentMethod.ONLINE,
-                    amount=payment.amount,
-                    ticket_count=0,
-                    reason="paid after the hold expired and the places were gone",
-                    created_at=now,
-                )
-        PaymentNotification.objects.filter(pk=record.pk).update(
-            payment=payment, outcome=outcome if payment else "unknown_payment"
-        )
-        if refund_needed is not None:
-            queue_refund(refund_needed.pk)
-    return outcome
+    def succeeded(payment: Payment) -> str:
+        from scenic_ops.ticketing.lifecycle import confirm_paid
+
+        outcome = confirm_paid(payment.order_id, method=Order.PaymentMethod.ONLINE, now=now).outcome
+        if outcome == "refund_needed":
+            refund = Refund.objects.create(
+                order_id=payment.order_id,
+                payment=payment,
+                method=Order.PaymentMethod.ONLINE,
+                amount=payment.amount,
+                ticket_count=0,
+                reason="paid after the hold expired and the places were gone",
+                created_at=now,
+            )
+            queue_refund(refund.pk)
+        return outcome
+
+    return payments.apply_notification(
+        note,
+        provider_code=provider_code,
+        payments=Payment,
+        notifications=PaymentNotification,
+        on_failed=lambda payment: "failed",
+        on_succeeded=succeeded,
+        now=now,
+        body=json.loads(body),
+    )
 
 
 def counter_payment_row(amount: Decimal, method: str, user_id: int | None, now) -> dict:
