@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -137,13 +137,9 @@ def record(
         event.object_repr = str(instance)[:200]
     # One prepared INSERT (the statement the hot paths embed), not a model save: every audited
     # change pays for this row, and the ORM's insert costs several times the statement's own work.
-    statement, params = sql.audit_insert(
-        {name: getattr(event, name) for name in sql.AUDIT_COLUMNS} | {"at": utc_naive(event.at)},
-        object_id_sql="%s",
+    event.pk = sql.insert_audit(
+        {name: getattr(event, name) for name in sql.AUDIT_COLUMNS} | {"at": utc_naive(event.at)}, event.object_id
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, event.object_id])
-        event.pk = cursor.lastrowid
     event._state.adding, event._state.db = False, "default"
     return event
 

@@ -45,6 +45,16 @@ def audit_insert(row: dict[str, Any], *, object_id_sql: str) -> tuple[str, list[
     return _audit_sql(object_id_sql), params
 
 
+def insert_audit(row: dict[str, Any], object_id: str) -> int:
+    """Write one audit event (`audit.record`) with the same INSERT; its id."""
+    from django.db import connection
+
+    statement, params = audit_insert(row, object_id_sql="%s")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, object_id])
+        return cursor.lastrowid
+
+
 def ping(cursor) -> None:
     """The health check's round trip to the database."""
     cursor.execute("SELECT 1")
