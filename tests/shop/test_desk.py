@@ -145,8 +145,9 @@ def test_campaign_results_show_coupon_uses_and_discount(operator, shop):
     now = timezone.now()
     coupon = Coupon.objects.create(
         code="SPRING20",
-        name="春季立减",
-        value=Decimal("20"),
+        name="春季九折",
+        kind="percent",
+        value=Decimal("10"),
         total_limit=10,
         valid_from=now - timezone.timedelta(days=1),
         valid_until=now + timezone.timedelta(days=1),
@@ -154,7 +155,7 @@ def test_campaign_results_show_coupon_uses_and_discount(operator, shop):
     pay(services.checkout(cart(("fan-1", 2), coupon="SPRING20")))
     html = operator.get(reverse("admin:shop_coupon_changelist")).content.decode()
     coupon.refresh_from_db()
-    assert coupon.used == 1 and "1 / 10" in html and "20.00" in html
+    assert coupon.used == 1 and "1 / 10" in html and "7.98" in html  # 10 % of 2 × 39.90
 
 
 def test_orders_export_as_xlsx_with_masked_phones(operator, paid_order):

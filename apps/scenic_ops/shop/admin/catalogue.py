@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
@@ -140,8 +141,6 @@ class StockAdmin(ExportMixin, AuditedAdmin):
 
     @display(description=gettext_lazy("stock count"))
     def adjust_link(self, obj):
-        from django.utils.html import format_html
-
         return format_html('<a class="text-primary-600" href="{}">{}</a>', f"{obj.pk}/adjust/", _("Count"))
 
     def adjust_view(self, request, pk: int):

@@ -16,8 +16,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from scenic_ops.core import pii
-from scenic_ops.core.admin_base import ReadOnlyAdmin, desk_page, require_perm
+from scenic_ops.core.admin_base import PhoneSearchMixin, ReadOnlyAdmin, desk_page, require_perm
 from scenic_ops.core.exports import ExportMixin
 from scenic_ops.shop import selectors, services
 from scenic_ops.shop.admin.common import ReadOnlyInline
@@ -53,18 +52,6 @@ class RefundInline(ReadOnlyInline):
     show_change_link = True
 
 
-class SearchByPhoneMixin:
-    """Search by exact number, or by an 11-digit phone through its blind index (never decrypted)."""
-
-    phone_lookup = "contact_phone_index"
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term.isdigit() and len(term) == 11:
-            return queryset.filter(**{self.phone_lookup: pii.blind_index(term, kind="phone")}), False
-        return super().get_search_results(request, queryset, search_term)
-
-
 class RefundForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=200, widget=UnfoldAdminTextInputWidget(attrs={"autocomplete": "off"})
@@ -82,7 +69,7 @@ STEP_LABELS = {
 
 
 @admin.register(Order)
-class OrderAdmin(ExportMixin, SearchByPhoneMixin, ModelAdmin):
+class OrderAdmin(ExportMixin, PhoneSearchMixin, ModelAdmin):
     list_display = [
         "number",
         "created_at",
@@ -344,8 +331,8 @@ class PointsInline(ReadOnlyInline):
 
 
 @admin.register(Member)
-class MemberAdmin(SearchByPhoneMixin, ReadOnlyAdmin):
-    phone_lookup = "phone_index"
+class MemberAdmin(PhoneSearchMixin, ReadOnlyAdmin):
+    phone_index_field = "phone_index"
     list_display = ["phone_masked", "level", "points", "spent", "created_at"]
     list_filter = ["level"]
     search_fields = ["=phone_masked"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import cached_property
 
+from scenic_ops.core import admin_base as core_admin
 from scenic_ops.core import pii
 from scenic_ops.core.admin_base import CursorPaginator
 from scenic_ops.core.exports import ExportMixin  # noqa: F401  (the desk lists' export)
@@ -35,14 +36,18 @@ class BigListMixin:
         return super().get_queryset(request).prefetch_related(*self.prefetch)
 
 
-class PhoneSearchMixin:
-    """Search by exact reference, or by a phone/ID number through its blind index (never decrypted)."""
+class PhoneSearchMixin(core_admin.PhoneSearchMixin):
+    """Search by exact reference, by phone (core), or by an ID number through its blind index."""
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term.isdigit() and len(term) == 11 and hasattr(self.model, "contact_phone_index"):
-            return queryset.filter(contact_phone_index=pii.blind_index(term, kind="phone")), False
-        if hasattr(self.model, "id_number_index") and len(term) >= 8 and any(ch.isdigit() for ch in term):
+        is_phone = term.isdigit() and len(term) == 11
+        if (
+            not is_phone
+            and hasattr(self.model, "id_number_index")
+            and len(term) >= 8
+            and any(ch.isdigit() for ch in term)
+        ):
             index = pii.blind_index(idcard.normalise(term), kind="id")
             hits = queryset.filter(id_number_index=index)
             if hits.exists():
