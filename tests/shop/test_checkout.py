@@ -300,3 +300,34 @@ def test_tickets_in_the_cart_follow_ticketing_and_their_refund_rules(shop, tk):
     assert ticket_order.status == "refunded"
     fee = (ticket_price * 10 / 100).quantize(Decimal("0.01"))  # the admission's 10 % refund fee
     assert refund.amount == Decimal("39.90") + 8 + ticket_price - fee
+
+
+def test_a_short_first_warehouse_ships_from_the_next_one(shop):
+    from scenic_ops.core.models import AuditEvent
+    from scenic_ops.shop.models import Reservation, ShopPoint, Stock
+
+    second = ShopPoint.objects.create(code="wh2", name="无锡仓", kind="warehouse", priority=2)
+    spare = Stock.objects.create(sku=shop.fan, point=second, available=24)
+    first = shop.stock["fan_wh"]
+    first.available = 3
+    first.save()
+    order = services.checkout(cart(("fan-1", 5)))
+    assert stock_of(first) == (3, 0, 0) and stock_of(spare) == (19, 5, 0)
+    assert Reservation.objects.get(order=order).stock_id == spare.pk
+    assert pay(order) == "paid"
+    assert stock_of(spare) == (19, 0, 5)
+    assert Shipment.objects.get(order=order).point == second
+    event = AuditEvent.objects.get(
+        object_id=str(order.pk), action="create", content_type__app_label="shop", content_type__model="order"
+    )
+    assert event.changes["number"] == [None, order.number] and event.changes["items"] == [None, ["fan-1x5"]]
+    # neither has enough: refused, nothing taken, no order, no audit row
+    with pytest.raises(ShopError) as err:
+        services.checkout(cart(("fan-1", 20), phone_number="13900139000"))
+    assert err.value.code == "out_of_stock" and "云岫山折扇" in err.value.detail
+    assert stock_of(first) == (3, 0, 0) and stock_of(spare) == (19, 0, 5)
+    assert Order.objects.count() == 1
+    assert (
+        AuditEvent.objects.filter(content_type__app_label="shop", content_type__model="order", action="create").count()
+        == 1
+    )

@@ -197,3 +197,31 @@ def test_payment_and_expiry_racing_end_consistent(shop):
     stock.refresh_from_db()
     paid = Order.objects.filter(status="paid").count()
     assert (stock.available, stock.reserved, stock.sold) == (50 - paid, 0, paid)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flash_sale_of_20_bought_by_60_at_once_sells_20_and_holds_its_per_member_limit(shop):
+    from scenic_ops.shop.models import FlashSale
+
+    now = timezone.now()
+    sale = FlashSale.objects.create(
+        name="扇子秒杀",
+        sku=shop.fan,
+        price=Decimal("9.90"),
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=1),
+        quota=20,
+    )
+    out = race(lambda n: services.checkout(cart(("fan-1", 1), phone_number=phone(n))).total, range(60), threads=12)
+    assert out["errors"] == []
+    assert len(out["ok"]) == 20 and out.get("flash_sale_sold_out") == 40
+    assert set(out["ok"]) == {Decimal("17.90")}  # 9.90 at the activity price, 8 to ship in Jiangsu
+    sale.refresh_from_db()
+    assert sale.sold == 20
+    assert stock_of(shop.stock["fan_wh"]) == (80, 20, 0)  # the refused 40 took nothing from the stock
+    assert Reservation.objects.filter(flash_sale=sale, state="held").aggregate(n=Sum("quantity"))["n"] == 20
+    # one buyer, twice at once, one per member: once
+    sale.quota = 30
+    sale.save()
+    twice = race(lambda _n: services.checkout(cart(("fan-1", 1), phone_number=phone(999))).pk, range(2), threads=2)
+    assert len(twice["ok"]) == 1 and twice.get("flash_sale_limit") == 1

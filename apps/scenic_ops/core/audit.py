@@ -206,6 +206,16 @@ def record_save(instance: models.Model, *, creating: bool) -> None:
     }
 
 
+def mark_saved(instance: models.Model) -> None:
+    """An instance a hot path INSERTed with raw SQL (its audit row written with it): from now on it
+    behaves as one loaded from the database (a later `save()` UPDATEs it and audits the changes)."""
+    instance._state.adding = False
+    instance._state.db = "default"
+    instance._audit_loaded = {
+        f.attname: _snapshot(getattr(instance, f.attname)) for f in instance._meta.concrete_fields
+    }
+
+
 def record_delete(instance: models.Model) -> None:
     record(AuditEvent.Action.DELETE, instance)
 

@@ -4,13 +4,15 @@
 transaction: finds (or makes) the member and locks their row (one member's checkouts run one
 after the other, so per-member limits hold), books the cart's tickets through ticketing (held
 until the payment, on ticketing's own inventory), prices the cart (`pricing`), refuses if the
-price is not the one the buyer saw (`expected_total`), then claims the coupon, the points and
-the group seat and, last, the stock (`claims`: the hot rows are locked from their UPDATE to the
-COMMIT, with nothing in between). The rows written before them (lines, reservations) carry no
-database foreign key to a hot row: its check would take a shared lock that two checkouts then
-both try to upgrade (a deadlock). Any refusal rolls everything back: a failed
-checkout changes nothing. The order then waits for its payment until `pay_by` (the shop's hold,
-never longer than the tickets' hold); `orders.expire_due` gives everything back once.
+price is not the one the buyer saw (`expected_total`), INSERTs the order, claims the coupon, the
+points and the group seat (`claims`), and, last, sends one compound statement (`sql.place`):
+the order's audit row, lines and reservations, then the quotas and stock rows, each by a
+conditional UPDATE. The hot rows are locked from their UPDATE to the COMMIT, with nothing in
+between. The rows written before them (lines, reservations) carry no database foreign key to a
+hot row: its check would take a shared lock that two checkouts then both try to upgrade (a
+deadlock). Any refusal rolls everything back: a failed checkout changes nothing. The order then
+waits for its payment until `pay_by` (the shop's hold, never longer than the tickets' hold);
+`orders.expire_due` gives everything back once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from scenic_ops.core import pii
+from scenic_ops.core import audit, pii
+from scenic_ops.core import sql as core_sql
+from scenic_ops.core.models import AuditEvent
 from scenic_ops.shop import catalogue, claims, intake, pricing, sql
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.intake import CheckoutRequest
@@ -199,43 +203,9 @@ def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
             raise ShopError(Code.PRICE_CHANGED, total=str(priced.total))
         order.subtotal, order.discount, order.total = priced.subtotal, priced.discount, priced.total
         order.shipping_fee, order.points_used, order.breakdown = priced.shipping, priced.points_used, priced.as_dict()
-        order.save()
+        order.id = sql.insert_order(order)
+        audit.mark_saved(order)
 
-        by_key = {p.key: p for p in priced.lines}
-        rows = []
-        for line in lines:
-            p = by_key[line.price_line.key]
-            rows.append(
-                OrderLine(
-                    order=order,
-                    kind=line.kind,
-                    sku=line.sku,
-                    description=line.label[:160],
-                    quantity=line.quantity,
-                    unit_price=line.sku.price,
-                    activity=line.price_line.activity,
-                    discount=p.discount,
-                    total=p.total,
-                    breakdown={k: str(v) for k, v in p.steps.items()},
-                    presale=line.sku.presale_quota is not None,
-                    ships_from=line.ships_from,
-                )
-            )
-        for product, count, line in ticket_lines:
-            p = by_key[line.key]
-            rows.append(
-                OrderLine(
-                    order=order,
-                    kind=OrderLine.Kind.TICKET,
-                    description=product.name[:160],
-                    quantity=count,
-                    unit_price=line.unit_price,
-                    total=p.total,
-                    breakdown={},
-                )
-            )
-
-        OrderLine.objects.bulk_create(rows)
         if coupon is not None:
             claims.redeem_coupon(coupon, member, order, priced.steps.get("coupon", Decimal("0")), now)
         if priced.points_used:
@@ -243,7 +213,17 @@ def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
         for line in lines:
             if line.deal is not None:
                 claims.take_seat(line.deal, line.group_code, member, order, now, join_or_open=req.join_or_open)
-        claims.take_stock(order, lines, member, req, pickup_point, channel_point, now)
+        plan = claims.plan_stock(lines, member, req, pickup_point, channel_point, pay_by)
+        fail = sql.place(
+            order_id=order.id,
+            lines=_line_rows(lines, ticket_lines, priced),
+            reservations=plan.reservations,
+            quotas=plan.quotas,
+            takes=plan.takes,
+            audit=_audit_insert(order, lines, now),
+        )
+        if fail is not None:
+            raise plan.refusal(fail)
         # Pick-up cards last: their foreign key to the SKU would lock the row a pre-sale quota updates.
         for line in lines:
             if line.kind == OrderLine.Kind.CARD:
@@ -260,3 +240,60 @@ def _checkout(req: CheckoutRequest, *, now: dt.datetime | None = None) -> Order:
                     ]
                 )
     return order
+
+
+def _line_rows(lines: list[intake.Line], ticket_lines: list, priced: pricing.Priced) -> list[dict]:
+    by_key = {p.key: p for p in priced.lines}
+    rows = []
+    for line in lines:
+        p = by_key[line.price_line.key]
+        rows.append(
+            {
+                "kind": line.kind,
+                "sku_id": line.sku.pk,
+                "description": line.label[:160],
+                "quantity": line.quantity,
+                "unit_price": line.sku.price,
+                "activity": line.price_line.activity,
+                "discount": p.discount,
+                "total": p.total,
+                "breakdown": {k: str(v) for k, v in p.steps.items()},
+                "presale": line.sku.presale_quota is not None,
+                "ships_from": line.ships_from,
+            }
+        )
+    for product, count, line in ticket_lines:
+        rows.append(
+            {
+                "kind": OrderLine.Kind.TICKET,
+                "sku_id": None,
+                "description": product.name[:160],
+                "quantity": count,
+                "unit_price": line.unit_price,
+                "activity": "",
+                "discount": Decimal("0"),
+                "total": by_key[line.key].total,
+                "breakdown": {},
+                "presale": False,
+                "ships_from": None,
+            }
+        )
+    return rows
+
+
+def _audit_insert(order: Order, lines: list[intake.Line], now: dt.datetime) -> tuple[str, list]:
+    """The order's audit row (written by the block, with the order), its id the last parameter."""
+    changes = {
+        "number": [None, order.number],
+        "status": [None, order.status],
+        "channel": [None, order.channel],
+        "delivery": [None, order.delivery],
+        "member": [None, order.member_id],
+        "total": [None, str(order.total)],
+        "items": [None, [f"{line.sku.code}x{line.quantity}" for line in lines]],
+    }
+    if order.ticket_order:
+        changes["ticket_order"] = [None, order.ticket_order]
+    row = audit.row_for(AuditEvent.Action.CREATE, Order, object_repr=order.number, changes=changes, at=now)
+    statement, params = core_sql.audit_insert(row, object_id_sql="%s")
+    return statement, [*params, order.id]

@@ -1,17 +1,18 @@
 """What a checkout claims, each by a conditional UPDATE or a unique row, inside the checkout's
 transaction: the cart's tickets (through ticketing's door), a coupon use, points, a group-buy
-seat, and the stock (the hot rows last). A refusal raises a coded `ShopError` and the checkout
-rolls back; nothing is left claimed."""
+seat, and the plan of the stock it takes (the hot rows last, in the checkout's block). A refusal
+raises a coded `ShopError` and the checkout rolls back; nothing is left claimed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
-from scenic_ops.shop import stock
+from scenic_ops.shop import sql, stock
 from scenic_ops.shop.errors import Code, ShopError
 from scenic_ops.shop.intake import CheckoutRequest, Line, new_code
 from scenic_ops.shop.models import (
@@ -124,10 +125,25 @@ def take_seat(deal: GroupDeal, code: str, member: Member, order: Order, now, *, 
     return group
 
 
-def take_stock(order, lines: list[Line], member, req, pickup_point, channel_point, now) -> None:
-    """The hot rows last. The reservations are written first (naming each line's first-choice stock
-    row), then the flash-sale and pre-sale quotas, then the stock rows (by id): a stock row is locked
-    from its conditional UPDATE to the commit and nothing else runs in between."""
+@dataclass
+class StockPlan:
+    """What the checkout's block takes (`sql.place`): reservation rows, quotas, stock rows."""
+
+    reservations: list[dict] = field(default_factory=list)
+    quotas: list[sql.Quota] = field(default_factory=list)
+    takes: list[sql.StockTake] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # `fail` is `<code>:<index into labels>`
+
+    def refusal(self, fail: str) -> ShopError:
+        code, index = fail.rsplit(":", 1)
+        return ShopError(Code(code), item=self.labels[int(index)])
+
+
+def plan_stock(lines: list[Line], member, req: CheckoutRequest, pickup_point, channel_point, pay_by) -> StockPlan:
+    """The cart's units, planned: a reservation per line naming its first-choice stock row, then
+    the flash-sale and pre-sale quotas, then the stock rows (by id). The checkout's block takes
+    them last, so a stock row is locked from its conditional UPDATE to the commit, nothing between.
+    A flash sale's per-member limit is checked here, under the member's lock."""
     for line in lines:
         if line.flash is not None:
             bought = (
@@ -144,33 +160,34 @@ def take_stock(order, lines: list[Line], member, req, pickup_point, channel_poin
         (line for line in lines if line.kind in (OrderLine.Kind.GOODS, OrderLine.Kind.CARD)), key=lambda g: g.sku.pk
     )
     points = stock.points_for(req.delivery, pickup_point, channel_point)
-    plans = []  # (line, reservation, candidate stock rows)
+    plan = StockPlan()
+    takes = []
     for line in goods:
         presale = line.sku.presale_quota is not None
         if line.kind == OrderLine.Kind.CARD and not presale:
             continue  # a pick-up card takes its goods when it is redeemed
-        candidates = [] if presale else stock.stock_ids(line.sku.pk, points)
+        candidates = () if presale else tuple(stock.stock_ids(line.sku.pk, points))
         if not presale and not candidates:
             raise ShopError(Code.OUT_OF_STOCK, item=line.label)
-        reservation = Reservation(
-            order=order,
-            sku=line.sku,
-            stock_id=candidates[0] if candidates else None,
-            presale=presale,
-            flash_sale=line.flash,
-            quantity=line.quantity,
-            expires_at=order.pay_by,
+        index = len(plan.labels)
+        plan.labels.append(line.label)
+        plan.reservations.append(
+            {
+                "sku_id": line.sku.pk,
+                "stock_id": candidates[0] if candidates else None,
+                "presale": presale,
+                "flash_sale_id": line.flash.pk if line.flash is not None else None,
+                "quantity": line.quantity,
+                "state": Reservation.State.HELD,
+                "expires_at": pay_by,
+            }
         )
-        plans.append((line, reservation, candidates))
-    Reservation.objects.bulk_create([r for _line, r, _c in plans])
-    for line, _r, _c in plans:
         if line.flash is not None:
-            stock.take_flash(line.flash, line.quantity, label=line.label)
-    for line, _r, candidates in plans:
-        if not candidates:
-            stock.take_presale(line.sku, line.quantity, label=line.label)
-    for line, reservation, candidates in plans:
-        if candidates:
-            taken = stock.take(line.quantity, candidates, label=line.label)
-            if taken != reservation.stock_id:  # the first choice was short: another warehouse had it
-                Reservation.objects.filter(pk=reservation.pk).update(stock_id=taken)
+            plan.quotas.append(sql.Quota("flash", line.flash.pk, line.quantity, f"{Code.FLASH_SALE_SOLD_OUT}:{index}"))
+        if presale:
+            plan.quotas.append(sql.Quota("presale", line.sku.pk, line.quantity, f"{Code.PRESALE_SOLD_OUT}:{index}"))
+        else:
+            takes.append(sql.StockTake(candidates, line.sku.pk, line.quantity, f"{Code.OUT_OF_STOCK}:{index}"))
+    plan.quotas.sort(key=lambda q: (q.kind, q.row_id))  # every checkout locks them in one order
+    plan.takes = sorted(takes, key=lambda t: t.candidates[0])
+    return plan
