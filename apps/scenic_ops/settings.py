@@ -34,13 +34,13 @@ VAR_DIR = ROOT / "var" / SITE.name
 DOMAIN_APPS = [
     "scenic_ops.core",
     "scenic_ops.workflow",
+    "scenic_ops.governance",  # before the domains whose demo approvals spend on its budgets
     "scenic_ops.ticketing",
     "scenic_ops.access",
     "scenic_ops.flow",
     "scenic_ops.operations",
     "scenic_ops.service",
     "scenic_ops.shop",
-    "scenic_ops.governance",
     "scenic_ops.insights",
     "scenic_ops.portal",
 ]

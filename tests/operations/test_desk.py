@@ -152,6 +152,11 @@ def test_demo_builds_and_is_idempotent(roles, monkeypatch):
     monkeypatch.setattr(demo, "HISTORY_DAYS", 9)  # the real demo has three weeks; nine days cover every path
     out = StringIO()
     core_demo.build(out)
+    from scenic_ops.governance import demo as governance_demo
+    from scenic_ops.workflow import setup as workflow_setup
+
+    workflow_setup.load()
+    governance_demo.build(out)  # the repair budget the demo's cost approvals spend on
     demo.build(out)
     counts = (
         Asset.objects.count(),

@@ -37,7 +37,21 @@ def accept_and_start(ticket, crew):
 
 
 def test_a_costly_repair_waits_for_the_managers_approval(make_asset, crew):
-    gate = make_asset("gate")
+    from django.utils import timezone
+
+    from scenic_ops.core.models import Department
+    from scenic_ops.governance.models import Budget
+
+    engineering = Department.objects.create(code="engineering", name="工程运维部")
+    Budget.objects.create(  # the cost is checked against the department's repair budget when approved
+        title="维修费",
+        fiscal_year=timezone.localdate().year,
+        department=engineering,
+        category="repair",
+        amount=Decimal("50000"),
+        state="approved",
+    )
+    gate = make_asset("gate", department=engineering)
     ticket = repairs.report(
         title="闸机主板烧毁", asset=gate, reported_by=crew["inspector"], estimated_cost="8000", priority="high"
     )

@@ -100,7 +100,6 @@ def test_a_fixture_is_checked_against_the_real_model(tmp_path, db, roles):
     source = setup.FOLDER / "approval_request.toml"
     text = source.read_text(encoding="utf-8").replace('title = "str"', 'title = "str"\nestimated_cost = "decimal"')
     (tmp_path / "approval_request.toml").write_text(text, encoding="utf-8")
-    shutil.copy(setup.FOLDER / "budget.toml", tmp_path / "budget.toml")
     report = setup.load(folder=tmp_path)
     assert report.created == []
     assert len(report.errors) == 1 and "estimated_cost" in report.errors[0]

@@ -11,7 +11,8 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scenic_ops.core.errors import CoreCode, CoreError
+from scenic_ops.core import notices
+from scenic_ops.core.errors import CoreCode, CoreError, DomainError
 from scenic_ops.core.idempotency import idempotent
 from scenic_ops.core.models import User
 from scenic_ops.workflow import conditions, registry, selectors, services
@@ -128,12 +129,14 @@ class DocumentApplyView(APIView):
         spec, document = load_document(document_type, pk)
         if data.validated_data.get("state"):
             setattr(document, spec.state_field, data.validated_data["state"])
-        outcome = services.apply(
-            document, data.validated_data["action"], request.user, data.validated_data.get("comment", "")
-        )
+        with notices.collected() as warnings:
+            outcome = services.apply(
+                document, data.validated_data["action"], request.user, data.validated_data.get("comment", "")
+            )
         track = services.track_of(document)
         return Response(
             {
+                "warnings": warnings,
                 "moved": outcome.moved,
                 "state": outcome.state,
                 "state_label": track.state_label if track else outcome.state,
@@ -216,11 +219,12 @@ class InboxBulkView(APIView):
             row = {"document_type": item["document_type"], "id": item["id"]}
             try:
                 _spec, document = load_document(item["document_type"], item["id"])
-                outcome = services.apply(
-                    document, data.validated_data["action"], request.user, data.validated_data.get("comment", "")
-                )
-                row.update({"ok": True, "moved": outcome.moved, "state": outcome.state})
-            except (WorkflowError, CoreError) as exc:
+                with notices.collected() as warnings:
+                    outcome = services.apply(
+                        document, data.validated_data["action"], request.user, data.validated_data.get("comment", "")
+                    )
+                row.update({"ok": True, "moved": outcome.moved, "state": outcome.state, "warnings": warnings})
+            except DomainError as exc:
                 row.update({"ok": False, **exc.as_dict()})
             results.append(row)
         return Response({"done": sum(1 for r in results if r["ok"]), "results": results})

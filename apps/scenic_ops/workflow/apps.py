@@ -12,6 +12,7 @@ class WorkflowConfig(AppConfig):
 
         from scenic_ops.workflow import registry
         from scenic_ops.workflow.models import ApprovalRequest
+        from scenic_ops.workflow.services.requests import on_request_event
 
         registry.register(
             ApprovalRequest,
@@ -20,7 +21,8 @@ class WorkflowConfig(AppConfig):
             department_field="department",
             priority_field="priority",
             zone_field="zone",
-            summary=("amount", "department", "priority", "needed_by"),
+            on_event=on_request_event,
+            summary=("amount", "department", "budget_category", "priority", "needed_by"),
             extra_names={"department_code": lambda doc: doc.department.code if doc.department_id else ""},
         )
         # Other domains may register their document types in a `workflow_types.py` module.

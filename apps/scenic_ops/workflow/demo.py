@@ -21,7 +21,10 @@ REQUESTS = [
         [("submit", "service_agent"), ("approve", "manager")],
     ),
     ("security", "节假日临时安保人员劳务费", "24000.00", "urgent", []),
+    ("engineer", "对讲机采购（20台）", "8600.00", "normal", [("submit", "engineer")]),
 ]
+# Requests that spend on a budget line (checked by governance when they are approved).
+BUDGETED = {"对讲机采购（20台）": "purchase"}
 
 
 def build(stdout) -> None:
@@ -38,6 +41,7 @@ def build(stdout) -> None:
             priority=priority,
             requester=requester,
             department=requester.department,
+            budget_category=BUDGETED.get(title, ""),
             description="演示数据 / demo data",
         )
         services.start(request, requester)

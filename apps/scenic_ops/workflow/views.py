@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from scenic_ops.core import notices
+from scenic_ops.core.errors import DomainError
 from scenic_ops.workflow import registry, selectors, services
 from scenic_ops.workflow.admin.documents import act_on
-from scenic_ops.workflow.errors import WorkflowError
 from scenic_ops.workflow.models import Notification
 from scenic_ops.workflow.services import notifications
 
@@ -78,9 +79,11 @@ def _bulk(request) -> None:
             failed.append(f"{key}: {_('not found')}")
             continue
         try:
-            services.apply(document, action, request.user, comment)
+            with notices.collected() as warnings:
+                services.apply(document, action, request.user, comment)
             done += 1
-        except WorkflowError as exc:
+            failed += [f"{registry.get(doc_type).title_of(document)}: {w}" for w in warnings]
+        except DomainError as exc:
             failed.append(f"{registry.get(doc_type).title_of(document)}: {exc.detail}")
     if done:
         messages.success(request, _("%(n)d document(s) done.") % {"n": done})

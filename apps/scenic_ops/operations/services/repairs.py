@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from scenic_ops.core import audit, pii
+from scenic_ops.core import audit, pii, spending
 from scenic_ops.core.models import AuditEvent, User, Zone
 from scenic_ops.operations.errors import OpsCode, OpsError
 from scenic_ops.operations.models import (
@@ -241,6 +241,8 @@ def on_workflow_event(event) -> None:
         if ticket.asset is not None:
             _set_asset_status(ticket.asset, Asset.Status.IN_MAINTENANCE)
     elif state in ("done", "cost_review"):
+        if state == "done":
+            _spend(ticket, event)
         if ticket.restored_at is None:
             ticket.work_finished_at = ticket.restored_at = now
             changed += ["work_finished_at", "restored_at"]
@@ -260,6 +262,29 @@ def on_workflow_event(event) -> None:
         ticket.save(update_fields=[*changed, "updated_at"])
         for name in changed:
             setattr(event.document, name, getattr(ticket, name))
+
+
+def _spend(ticket: RepairTicket, event) -> None:
+    """The repair's cost, at the moment it is approved (or, for small work done without a cost
+    approval, when it is done): checked against the department's repair budget (`core.spending`)."""
+    department = ""
+    if ticket.asset is not None and ticket.asset.department_id:
+        department = ticket.asset.department.code
+    elif ticket.reported_by_id and ticket.reported_by.department_id:
+        department = ticket.reported_by.department.code
+    approved = event.from_state == "cost_review"
+    spending.approved(
+        source=f"operations.repairticket:{ticket.pk}",
+        label=str(ticket),
+        department=department,
+        category="repair",
+        amount=max(ticket.estimated_cost, ticket.parts_cost + ticket.labour_cost),
+        kind="actual",
+        enforce=approved,
+        actor_id=getattr(event.actor, "pk", None),
+        at=event.now,
+        now=event.now,
+    )
 
 
 def crew_action(

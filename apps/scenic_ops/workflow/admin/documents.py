@@ -25,7 +25,9 @@ from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from scenic_ops.core import notices
 from scenic_ops.core.admin_base import AuditedAdmin, ReadOnlyAdmin
+from scenic_ops.core.errors import DomainError
 from scenic_ops.core.models import User
 from scenic_ops.workflow import registry, services
 from scenic_ops.workflow.errors import WorkflowError
@@ -223,10 +225,13 @@ def act_on(request, obj: Any) -> bool:
     if seen is not None:
         setattr(obj, spec.state_field, seen)  # the state the user saw: a concurrent move is reported
     try:
-        outcome = services.apply(obj, request.POST.get("action", ""), request.user, request.POST.get("comment", ""))
-    except WorkflowError as exc:
+        with notices.collected() as warnings:
+            outcome = services.apply(obj, request.POST.get("action", ""), request.user, request.POST.get("comment", ""))
+    except DomainError as exc:  # the engine's refusal, or a domain's (a budget's Stop rule)
         messages.error(request, f"{spec.title_of(obj)}: {exc.detail}")
         return False
+    for warning in warnings:
+        messages.warning(request, warning)
     if outcome.moved:
         track = services.track_of(obj)
         messages.success(
@@ -297,7 +302,17 @@ class ApprovalRequestAdmin(WorkflowDocumentAdmin):
     list_filter = ["state", "priority", "department"]
     search_fields = ["title", "description"]
     readonly_fields = ["requester", "created_at"]
-    fields = ["title", "amount", "department", "priority", "zone", "needed_by", "description", "requester"]
+    fields = [
+        "title",
+        "amount",
+        "budget_category",
+        "department",
+        "priority",
+        "zone",
+        "needed_by",
+        "description",
+        "requester",
+    ]
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -18,6 +18,17 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class Spending(models.TextChoices):
+    """What an approved request spends, for the budget check (`core.spending`); blank: it spends nothing."""
+
+    REPAIR = "repair", _("Repairs and maintenance")
+    MATERIALS = "materials", _("Materials and dispatch")
+    PURCHASE = "purchase", _("Purchases")
+    PROJECT = "project", _("Smart-tourism projects")
+    TRAINING = "training", _("Training")
+    OTHER = "other", _("Other")
+
+
 class ApprovalRequest(AuditedModel):
     title = models.CharField(_("title"), max_length=120)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -26,6 +37,13 @@ class ApprovalRequest(AuditedModel):
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="+"
+    )
+    budget_category = models.CharField(
+        _("budget category"),
+        max_length=12,
+        choices=Spending.choices,
+        blank=True,
+        help_text=_("Spending on a budget: checked against the department's line when it is approved."),
     )
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     zone = models.ForeignKey("core.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL)

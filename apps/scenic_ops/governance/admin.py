@@ -1,0 +1,179 @@
+"""The governance desk: budget lines on their approval workflow, the ledger, the variance report."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from unfold.admin import TabularInline
+from unfold.decorators import display
+
+from scenic_ops.core.admin_base import DeskPageAdmin, ReadOnlyAdmin
+from scenic_ops.core.dashboard import Card
+from scenic_ops.governance import budgets
+from scenic_ops.governance.errors import MESSAGES, Code
+from scenic_ops.governance.models import Budget, BudgetEntry, BudgetVariance
+from scenic_ops.workflow.admin import WorkflowDocumentAdmin
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["title", "fiscal_year", "department", "category", "amount", "control", "monthly", "note"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(str(MESSAGES[Code.INVALID_AMOUNT]), code=Code.INVALID_AMOUNT)
+        return amount
+
+    def clean_monthly(self):
+        shares = self.cleaned_data.get("monthly") or []
+        if not shares:
+            return []
+        try:
+            values = [Decimal(str(s)) for s in shares] if isinstance(shares, list) else None
+        except (InvalidOperation, ValueError, TypeError):
+            values = None
+        if values is None or len(values) != 12 or any(v < 0 for v in values) or sum(values) != 100:
+            raise forms.ValidationError(str(MESSAGES[Code.INVALID_DISTRIBUTION]), code=Code.INVALID_DISTRIBUTION)
+        return [str(v) for v in values]
+
+    def clean(self):
+        data = super().clean()
+        same = Budget.objects.filter(
+            fiscal_year=data.get("fiscal_year"), department=data.get("department"), category=data.get("category")
+        ).exclude(state="rejected")
+        if self.instance.pk:
+            same = same.exclude(pk=self.instance.pk)
+        if data.get("department") and same.exists():
+            raise forms.ValidationError(
+                str(MESSAGES[Code.BUDGET_LINE_EXISTS]).format(year=data.get("fiscal_year")),
+                code=Code.BUDGET_LINE_EXISTS,
+            )
+        return data
+
+
+class EntryInline(TabularInline):
+    model = BudgetEntry
+    fk_name = "budget"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["at", "kind", "label", "amount", "over_budget", "message", "actor"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("What was approved on this line")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Budget)
+class BudgetAdmin(WorkflowDocumentAdmin):
+    form = BudgetForm
+    list_display = [
+        "title",
+        "fiscal_year",
+        "department",
+        "category",
+        "amount",
+        "committed",
+        "actual",
+        "left",
+        "control",
+        "workflow_state",
+    ]
+    list_filter = ["fiscal_year", "category", "control", "state", "department"]
+    search_fields = ["title"]
+    readonly_fields = ["committed", "actual", "applicant", "created_at"]
+    fields = [
+        "title",
+        "fiscal_year",
+        "department",
+        "category",
+        "amount",
+        "control",
+        "monthly",
+        "note",
+        "committed",
+        "actual",
+        "applicant",
+    ]
+    inlines = [EntryInline]
+
+    @display(description=gettext_lazy("left (CNY)"))
+    def left(self, obj):
+        return obj.remaining
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("fiscal_year", timezone.localdate().year)
+        if getattr(request.user, "department_id", None):
+            initial.setdefault("department", request.user.department_id)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.applicant = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(BudgetEntry)
+class BudgetEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "kind",
+        "label",
+        "department_code",
+        "category",
+        "amount",
+        "budget",
+        "over_budget",
+    ]
+    list_filter = ["kind", "category", "over_budget"]
+    search_fields = ["label", "source"]
+    date_hierarchy = "at"
+
+
+@admin.register(BudgetVariance)
+class BudgetVarianceAdmin(DeskPageAdmin):
+    """Budget to date against what was committed and spent, per line; unbudgeted spending."""
+
+    def page_view(self, request):
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year") or today.year)
+        except ValueError:
+            year = today.year
+        rows = budgets.variance(year)
+        names = [str(r.budget.title) for r in rows]
+        cards = [
+            Card(
+                title=_("Budget to date, committed and spent"),
+                chart_type="bar",
+                labels=names,
+                datasets=[
+                    {"name": _("budget to date"), "values": [float(r.to_date) for r in rows]},
+                    {"name": _("committed"), "values": [float(r.budget.committed) for r in rows]},
+                    {"name": _("spent"), "values": [float(r.budget.actual) for r in rows]},
+                ],
+                width="full",
+            )
+        ]
+        return self.render_page(
+            request,
+            "admin/governance/variance.html",
+            _("Budget variance %(year)s") % {"year": year},
+            year=year,
+            years=[today.year - 1, today.year, today.year + 1],
+            rows=rows,
+            cards=cards,
+            unbudgeted=list(budgets.unbudgeted(year)[:50]),
+        )

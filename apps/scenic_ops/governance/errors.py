@@ -1,0 +1,41 @@
+"""Governance error codes, with zh/en messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from scenic_ops.core.errors import DomainError
+
+
+class Code(StrEnum):
+    BUDGET_LINE_UNKNOWN = "budget_line_unknown"
+    BUDGET_LINE_AMBIGUOUS = "budget_line_ambiguous"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    BUDGET_LINE_EXISTS = "budget_line_exists"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_DISTRIBUTION = "invalid_distribution"
+
+
+MESSAGES = {
+    Code.BUDGET_LINE_UNKNOWN: _(
+        "No approved {year} budget of {department} for {category}: the approval of {document} is refused."
+    ),
+    Code.BUDGET_LINE_AMBIGUOUS: _(
+        "More than one approved {year} budget of {department} for {category}: a finance officer must merge them."
+    ),
+    Code.BUDGET_EXCEEDED: _(
+        "{document} ({amount} CNY) exceeds the budget “{budget}”: {remaining} CNY left. The line's rule is Stop."
+    ),
+    Code.BUDGET_LINE_EXISTS: _("There is already a {year} budget of this department for this category."),
+    Code.INVALID_AMOUNT: _("Amounts must be zero or more."),
+    Code.INVALID_DISTRIBUTION: _("The monthly distribution is twelve shares in per cent that add up to 100."),
+}
+
+STATUS = {Code.BUDGET_EXCEEDED: 409, Code.BUDGET_LINE_UNKNOWN: 409, Code.BUDGET_LINE_AMBIGUOUS: 409}
+
+
+class GovernanceError(DomainError):
+    messages = MESSAGES
+    statuses = STATUS
