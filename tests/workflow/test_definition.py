@@ -59,7 +59,7 @@ def test_the_fixture_loader_refuses_a_bad_condition_and_saves_nothing(db, roles)
 def test_every_shipped_fixture_file_is_valid(path):
     data = setup.read(path)
     assert setup.validate(data) == []
-    assert data.get("workflow"), "each file ships a workflow"
+    assert data.get("workflow") or data.get("notification"), "each file ships a workflow or reminder rules"
 
 
 def test_fixtures_cover_the_document_types_later_domains_add():

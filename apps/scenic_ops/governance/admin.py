@@ -5,18 +5,29 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from unfold.admin import TabularInline
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from scenic_ops.core.admin_base import DeskPageAdmin, ReadOnlyAdmin
 from scenic_ops.core.dashboard import Card
-from scenic_ops.governance import budgets
-from scenic_ops.governance.errors import MESSAGES, Code
-from scenic_ops.governance.models import Budget, BudgetEntry, BudgetVariance
+from scenic_ops.governance import budgets, training
+from scenic_ops.governance.errors import MESSAGES, Code, GovernanceError
+from scenic_ops.governance.models import (
+    Budget,
+    BudgetEntry,
+    BudgetVariance,
+    Enrolment,
+    Programme,
+    Session,
+    TrainingCertificate,
+    TrainingCompliance,
+)
 from scenic_ops.workflow.admin import WorkflowDocumentAdmin
 
 
@@ -176,4 +187,104 @@ class BudgetVarianceAdmin(DeskPageAdmin):
             rows=rows,
             cards=cards,
             unbudgeted=list(budgets.unbudgeted(year)[:50]),
+        )
+
+
+# --- training ----------------------------------------------------------------------------------------
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ModelAdmin):
+    list_display = ["code", "name", "kind", "validity_months", "roles"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "name_en"]
+    filter_horizontal = ["mandatory_for"]
+
+    @display(description=gettext_lazy("mandatory for"))
+    def roles(self, obj):
+        return ", ".join(str(r) for r in obj.mandatory_for.all()) or "-"
+
+
+class EnrolmentInline(TabularInline):
+    model = Enrolment
+    extra = 0
+    fields = ["person", "signed_in_at", "result", "score"]
+    readonly_fields = ["signed_in_at"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Session)
+class SessionAdmin(ModelAdmin):
+    list_display = ["programme", "starts_at", "place", "trainer", "signed_in"]
+    list_filter = ["programme"]
+    date_hierarchy = "starts_at"
+    fields = ["programme", "starts_at", "ends_at", "place", "trainer", "sign_in"]
+    readonly_fields = ["sign_in"]
+    inlines = [EnrolmentInline]
+
+    @display(description=gettext_lazy("signed in"))
+    def signed_in(self, obj):
+        return f"{obj.enrolments.filter(signed_in_at__isnull=False).count()} / {obj.enrolments.count()}"
+
+    @display(description=gettext_lazy("sign-in QR code"))
+    def sign_in(self, obj):
+        if not obj.pk:
+            return _("Shown once the session is saved.")
+        qr = reverse("governance:session-qr", args=[obj.pk])
+        link = reverse("governance:sign-in", args=[obj.sign_in_code])
+        return format_html(
+            '<img src="{}" alt="QR" width="200" height="200" data-testid="session-qr"><br><a href="{}">{}</a>',
+            qr,
+            link,
+            link,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not obj.sign_in_code:
+            obj.sign_in_code = training.new_sign_in_code()
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Results typed by the trainer go through `training.record_result` (a pass issues the certificate)."""
+        if formset.model is not Enrolment:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for enrolment in instances:
+            result, score = enrolment.result, enrolment.score
+            if enrolment.pk is None:
+                enrolment.result = Enrolment.Result.PENDING
+                enrolment.save()
+            try:
+                certificate = training.record_result(enrolment, result, score)
+            except GovernanceError as exc:
+                messages.error(request, f"{enrolment.person}: {exc.detail}")
+                continue
+            if certificate is not None:
+                messages.success(request, _("Certificate %(number)s issued.") % {"number": certificate.number})
+        for enrolment in formset.deleted_objects:
+            enrolment.delete()
+
+
+@admin.register(TrainingCertificate)
+class TrainingCertificateAdmin(ModelAdmin):
+    list_display = ["number", "holder", "programme", "issued_on", "expires_on"]
+    list_filter = ["programme"]
+    search_fields = ["number", "holder__username", "holder__display_name"]
+    autocomplete_fields = ["holder"]
+    date_hierarchy = "expires_on"
+
+
+@admin.register(TrainingCompliance)
+class TrainingComplianceAdmin(DeskPageAdmin):
+    """Who holds a role whose mandatory training they lack, or whose certificate expired or expires soon."""
+
+    def page_view(self, request):
+        rows = training.compliance()
+        counts = {k: sum(1 for r in rows if r.status == k) for k in ("expired", "missing", "expiring", "valid")}
+        return self.render_page(
+            request,
+            "admin/governance/compliance.html",
+            _("Mandatory training compliance"),
+            rows=rows,
+            counts=counts,
         )

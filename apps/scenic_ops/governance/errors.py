@@ -16,6 +16,9 @@ class Code(StrEnum):
     BUDGET_LINE_EXISTS = "budget_line_exists"
     INVALID_AMOUNT = "invalid_amount"
     INVALID_DISTRIBUTION = "invalid_distribution"
+    UNKNOWN_SESSION = "unknown_session"
+    SIGN_IN_CLOSED = "sign_in_closed"
+    INVALID_RESULT = "invalid_result"
 
 
 MESSAGES = {
@@ -31,9 +34,18 @@ MESSAGES = {
     Code.BUDGET_LINE_EXISTS: _("There is already a {year} budget of this department for this category."),
     Code.INVALID_AMOUNT: _("Amounts must be zero or more."),
     Code.INVALID_DISTRIBUTION: _("The monthly distribution is twelve shares in per cent that add up to 100."),
+    Code.UNKNOWN_SESSION: _("This sign-in code belongs to no training session."),
+    Code.SIGN_IN_CLOSED: _("Sign-in is open from an hour before the class ({starts}) until it ends ({ends})."),
+    Code.INVALID_RESULT: _("The result is one of: not yet assessed, passed, failed, absent."),
 }
 
-STATUS = {Code.BUDGET_EXCEEDED: 409, Code.BUDGET_LINE_UNKNOWN: 409, Code.BUDGET_LINE_AMBIGUOUS: 409}
+STATUS = {
+    Code.BUDGET_EXCEEDED: 409,
+    Code.BUDGET_LINE_UNKNOWN: 409,
+    Code.BUDGET_LINE_AMBIGUOUS: 409,
+    Code.UNKNOWN_SESSION: 404,
+    Code.SIGN_IN_CLOSED: 409,
+}
 
 
 class GovernanceError(DomainError):

@@ -1,6 +1,6 @@
 """Governance documents the workflow engine drives (autodiscovered by it)."""
 
-from scenic_ops.governance.models import Budget
+from scenic_ops.governance.models import Budget, TrainingCertificate
 from scenic_ops.workflow import registry
 
 registry.register(
@@ -10,4 +10,14 @@ registry.register(
     department_field="department",
     summary=("fiscal_year", "department", "category", "amount", "control"),
     title=lambda b: f"{b.fiscal_year} {b.title}",
+)
+
+# No workflow moves a certificate; registering it lets the "N days before expires_on" rules of
+# fixtures/workflows/training_certificate.toml remind its holder and the training administrators.
+registry.register(
+    TrainingCertificate,
+    state_field="state",
+    requester_field="holder",
+    summary=("programme", "expires_on", "number"),
+    title=lambda c: f"{c.programme} · {c.number}",
 )

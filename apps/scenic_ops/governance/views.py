@@ -1,0 +1,52 @@
+"""Governance pages outside the desk: a staff member's training sign-in on their phone, the
+session's QR code (shown in the classroom)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from scenic_ops.governance import training
+from scenic_ops.governance.errors import GovernanceError
+from scenic_ops.governance.models import Enrolment, Session
+
+
+@login_required(login_url="/admin/login/")
+@require_http_methods(["GET", "POST"])
+def sign_in(request, code: str):
+    """The page the session's QR code opens: one tap signs the person in."""
+    session = Session.objects.select_related("programme").filter(sign_in_code=code[:24]).first()
+    context = {"session": session, "enrolment": None, "error": "", "error_code": ""}
+    if session is not None:
+        context["enrolment"] = Enrolment.objects.filter(session=session, person=request.user).first()
+    status = 200
+    if request.method == "POST":
+        try:
+            context["enrolment"] = training.sign_in(code, request.user)
+        except GovernanceError as exc:
+            context["error"], context["error_code"], status = exc.detail, exc.code, exc.status
+    elif session is None:
+        context["error"], context["error_code"], status = (
+            str(GovernanceError("unknown_session").detail),
+            "unknown_session",
+            404,
+        )
+    return render(request, "governance/sign_in.html", context, status=status)
+
+
+@login_required(login_url="/admin/login/")
+@permission_required("governance.view_session", raise_exception=True)
+def session_qr(request, pk: int):
+    session = get_object_or_404(Session, pk=pk)
+    url = request.build_absolute_uri(reverse("governance:sign-in", args=[session.sign_in_code]))
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
