@@ -61,3 +61,40 @@ def test_a_manager_approves_a_budgeted_purchase_on_a_phone(workflows, org, budge
     assert "超出预算 4000" in page.locator("body").inner_text()
     line.refresh_from_db()
     assert line.committed == Decimal("24000") and BudgetEntry.objects.filter(over_budget=True).count() == 1
+
+
+def test_a_security_auditor_signs_off_a_review_in_the_desk(roles, make_user, desk_login, live_server, page):
+    import datetime as dt
+
+    from scenic_ops.governance import security
+    from scenic_ops.governance.models import ControlResult, ReviewCycle
+
+    security.load_library()
+    admin, auditor = (
+        make_user("security_admin", display_name="林涛"),
+        make_user("security_auditor", display_name="马骏"),
+    )
+    cycle = security.open_cycle(
+        name="2026年度等保自查", starts_on=dt.date(2026, 9, 1), due_on=dt.date(2026, 10, 31), user=admin
+    )
+    pending = cycle.results.first()
+    cycle.results.exclude(pk=pending.pk).update(result=ControlResult.Result.COMPLIANT)
+    desk_login(auditor)
+    page.goto(f"{live_server.url}/admin/governance/reviewcycle/{cycle.pk}/sign-off/")
+    assert pending.control.code in page.locator("[data-testid=blockers]").inner_text()
+    page.click("[data-testid=sign-off]")
+    page.wait_for_load_state()
+    assert "仍有" in page.locator("body").inner_text() or "尚未" in page.locator("body").inner_text()
+    assert ReviewCycle.objects.get(pk=cycle.pk).status == "open"
+
+    ControlResult.objects.filter(pk=pending.pk).update(result=ControlResult.Result.NA)
+    page.goto(f"{live_server.url}/admin/governance/reviewcycle/{cycle.pk}/change/")
+    page.get_by_text("签署（安全审计员）").first.click()
+    page.wait_for_url(f"**/reviewcycle/{cycle.pk}/sign-off/")
+    page.fill("#id_note", "41项均已核查，同意签署")
+    page.click("[data-testid=sign-off]")
+    page.wait_for_url(f"**/reviewcycle/{cycle.pk}/change/")
+    cycle.refresh_from_db()
+    assert cycle.status == "signed_off" and cycle.signed_off_by == auditor and "同意签署" in cycle.sign_off_note
+    assert "已签署" in page.locator("body").inner_text()
+    page.screenshot(path="var/screenshots/governance-review-signed-off.png", full_page=True)

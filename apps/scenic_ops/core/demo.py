@@ -53,6 +53,7 @@ STAFF = [
     ("shop_operator", "冯雪", "shop_operator", "marketing", "YX0701"),
     ("training_admin", "何敏", "training_admin", "office", "YX0003"),
     ("security_auditor", "马骏", "security_auditor", "it", "YX0004"),
+    ("security_admin", "林涛", "security_admin", "it", "YX0005"),
 ]
 
 

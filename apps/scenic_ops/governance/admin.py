@@ -6,24 +6,30 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
+from unfold.decorators import action, display
 
-from scenic_ops.core.admin_base import DeskPageAdmin, ReadOnlyAdmin
+from scenic_ops.core.admin_base import DeskPageAdmin, ReadOnlyAdmin, desk_page
 from scenic_ops.core.dashboard import Card
-from scenic_ops.governance import budgets, training
+from scenic_ops.governance import budgets, security, training
 from scenic_ops.governance.errors import MESSAGES, Code, GovernanceError
 from scenic_ops.governance.models import (
     Budget,
     BudgetEntry,
     BudgetVariance,
+    Control,
+    ControlResult,
     Enrolment,
     Programme,
+    ReviewCycle,
+    RiskReview,
     Session,
     TrainingCertificate,
     TrainingCompliance,
@@ -288,3 +294,163 @@ class TrainingComplianceAdmin(DeskPageAdmin):
             rows=rows,
             counts=counts,
         )
+
+
+# --- security reviews (等保2.0) -------------------------------------------------------------------------
+
+
+@admin.register(Control)
+class ControlAdmin(ModelAdmin):
+    list_display = ["code", "layer", "title", "level", "active"]
+    list_filter = ["layer", "level", "active"]
+    search_fields = ["code", "title", "title_en", "requirement"]
+    readonly_fields = ["code", "standard", "level", "layer"]
+
+
+class ResultInline(TabularInline):
+    model = ControlResult
+    extra = 0
+    can_delete = False
+    fields = ["control", "result", "evidence", "evidence_date", "checked_by"]
+    readonly_fields = ["control", "checked_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FindingInline(TabularInline):
+    model = RiskReview
+    fk_name = "cycle"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["title", "risk_level", "control", "owner", "review_due", "state"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SignOffForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("auditor's note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(ModelAdmin):
+    list_display = ["name", "starts_on", "due_on", "progress", "status", "signed_off_by"]
+    list_filter = ["status"]
+    fields = [
+        "name",
+        "level",
+        "starts_on",
+        "due_on",
+        "scope",
+        "status",
+        "signed_off_by",
+        "signed_off_at",
+        "sign_off_note",
+    ]
+    readonly_fields = ["status", "signed_off_by", "signed_off_at", "sign_off_note"]
+    inlines = [ResultInline, FindingInline]
+    actions_detail = ["sign_off_link"]
+
+    @display(description=gettext_lazy("checked"))
+    def progress(self, obj):
+        done = obj.results.exclude(result=ControlResult.Result.PENDING).count()
+        return f"{done} / {obj.results.count()}"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == ReviewCycle.Status.SIGNED_OFF:
+            return False  # a signed-off review is a record
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            security.add_result_rows(obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for row in instances:
+            if isinstance(row, ControlResult):
+                row.checked_by = request.user
+            row.save()
+        formset.save_m2m()
+
+    def has_sign_off_permission(self, request, object_id=None):
+        return request.user.has_perm("governance.sign_off_reviewcycle")
+
+    @action(description=gettext_lazy("Sign off (安全审计员)"), url_path="sign-off-link", permissions=["sign_off"])
+    def sign_off_link(self, request, object_id):
+        return redirect(reverse("admin:governance_reviewcycle_sign_off", args=[object_id]))
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/sign-off/",
+                self.admin_site.admin_view(self.sign_off_view),
+                name="governance_reviewcycle_sign_off",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def sign_off_view(self, request, pk: int):
+        if not request.user.has_perm("governance.sign_off_reviewcycle"):
+            raise PermissionDenied
+        cycle = ReviewCycle.objects.filter(pk=pk).first()
+        if cycle is None:
+            return redirect(reverse("admin:governance_reviewcycle_changelist"))
+        form = SignOffForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                security.sign_off(cycle, request.user, form.cleaned_data["note"])
+            except GovernanceError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, _("“%(review)s” is signed off.") % {"review": cycle})
+                return redirect(reverse("admin:governance_reviewcycle_change", args=[cycle.pk]))
+        counts = {label: cycle.results.filter(result=value).count() for value, label in ControlResult.Result.choices}
+        return desk_page(
+            self.admin_site,
+            request,
+            "admin/governance/sign_off.html",
+            _("Sign off: %(review)s") % {"review": cycle},
+            opts=self.model._meta,
+            cycle=cycle,
+            form=form,
+            counts=counts,
+            blockers=security.blockers(cycle),
+        )
+
+
+@admin.register(RiskReview)
+class RiskReviewAdmin(WorkflowDocumentAdmin):
+    list_display = ["title", "risk_level", "cycle", "control", "owner", "review_due", "workflow_state"]
+    list_filter = ["risk_level", "state", "cycle"]
+    search_fields = ["title", "description"]
+    fields = [
+        "title",
+        "risk_level",
+        "cycle",
+        "control",
+        "description",
+        "remediation",
+        "owner",
+        "review_due",
+        "department",
+        "raised_by",
+    ]
+    readonly_fields = ["raised_by"]
+    autocomplete_fields = ["control", "owner"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.raised_by = request.user
+            if obj.department_id is None:
+                obj.department = request.user.department
+        super().save_model(request, obj, form, change)

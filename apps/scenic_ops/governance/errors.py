@@ -19,6 +19,10 @@ class Code(StrEnum):
     UNKNOWN_SESSION = "unknown_session"
     SIGN_IN_CLOSED = "sign_in_closed"
     INVALID_RESULT = "invalid_result"
+    NOT_AUDITOR = "not_auditor"
+    OWN_REVIEW = "own_review"
+    ALREADY_SIGNED_OFF = "already_signed_off"
+    REVIEW_NOT_DONE = "review_not_done"
 
 
 MESSAGES = {
@@ -37,6 +41,12 @@ MESSAGES = {
     Code.UNKNOWN_SESSION: _("This sign-in code belongs to no training session."),
     Code.SIGN_IN_CLOSED: _("Sign-in is open from an hour before the class ({starts}) until it ends ({ends})."),
     Code.INVALID_RESULT: _("The result is one of: not yet assessed, passed, failed, absent."),
+    Code.NOT_AUDITOR: _("Only a security auditor (安全审计员) signs off a security review."),
+    Code.OWN_REVIEW: _("You ran this review: another security auditor must sign it off."),
+    Code.ALREADY_SIGNED_OFF: _("This review is already signed off."),
+    Code.REVIEW_NOT_DONE: _(
+        "{count} item(s) are still open, first: {first}. Check every control and close every finding first."
+    ),
 }
 
 STATUS = {
@@ -45,6 +55,10 @@ STATUS = {
     Code.BUDGET_LINE_AMBIGUOUS: 409,
     Code.UNKNOWN_SESSION: 404,
     Code.SIGN_IN_CLOSED: 409,
+    Code.NOT_AUDITOR: 403,
+    Code.OWN_REVIEW: 403,
+    Code.ALREADY_SIGNED_OFF: 409,
+    Code.REVIEW_NOT_DONE: 409,
 }
 
 

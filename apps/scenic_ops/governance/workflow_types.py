@@ -1,6 +1,6 @@
 """Governance documents the workflow engine drives (autodiscovered by it)."""
 
-from scenic_ops.governance.models import Budget, TrainingCertificate
+from scenic_ops.governance.models import Budget, RiskReview, TrainingCertificate
 from scenic_ops.workflow import registry
 
 registry.register(
@@ -20,4 +20,12 @@ registry.register(
     requester_field="holder",
     summary=("programme", "expires_on", "number"),
     title=lambda c: f"{c.programme} · {c.number}",
+)
+
+registry.register(
+    RiskReview,
+    state_field="state",
+    requester_field="raised_by",
+    department_field="department",
+    summary=("risk_level", "control", "owner", "review_due"),
 )

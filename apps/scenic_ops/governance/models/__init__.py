@@ -1,4 +1,5 @@
 from .budgets import Budget, BudgetEntry, BudgetVariance, Category
+from .security import Control, ControlResult, Layer, ReviewCycle, RiskReview
 from .training import Enrolment, Programme, Session, TrainingCertificate, TrainingCompliance
 
 __all__ = [
@@ -6,6 +7,11 @@ __all__ = [
     "BudgetEntry",
     "BudgetVariance",
     "Category",
+    "Control",
+    "ControlResult",
+    "Layer",
+    "ReviewCycle",
+    "RiskReview",
     "Enrolment",
     "Programme",
     "Session",
