@@ -87,4 +87,4 @@ def test_load_roles_is_idempotent_and_resets_manual_grants(roles):
     sync_roles()
     sync_roles()
     assert set(clerk.permissions.values_list("codename", flat=True)) == before
-    assert Role.objects.count() == len(ROLE_CODES) == 13
+    assert Role.objects.count() == len(ROLE_CODES) == 14

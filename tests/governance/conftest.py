@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from tests import shared_fixtures
+from tests.service.conftest import make_complaint, service  # noqa: F401  (a person's complaints)
+from tests.ticketing.conftest import tk  # noqa: F401  (a person's tickets)
 
 roles = shared_fixtures.roles
 _roles_committed = shared_fixtures._roles_committed

@@ -18,7 +18,7 @@ from unfold.decorators import action, display
 
 from scenic_ops.core.admin_base import DeskPageAdmin, ReadOnlyAdmin, desk_page
 from scenic_ops.core.dashboard import Card
-from scenic_ops.governance import budgets, security, training
+from scenic_ops.governance import budgets, privacy, security, training
 from scenic_ops.governance.errors import MESSAGES, Code, GovernanceError
 from scenic_ops.governance.models import (
     Budget,
@@ -26,7 +26,9 @@ from scenic_ops.governance.models import (
     BudgetVariance,
     Control,
     ControlResult,
+    DataRequest,
     Enrolment,
+    PersonalDataExport,
     Programme,
     ReviewCycle,
     RiskReview,
@@ -454,3 +456,49 @@ class RiskReviewAdmin(WorkflowDocumentAdmin):
             if obj.department_id is None:
                 obj.department = request.user.department
         super().save_model(request, obj, form, change)
+
+
+# --- personal data (PIPL) -------------------------------------------------------------------------------
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "subject_phone", "subject_id", "reason", "sections", "rows", "requested_by"]
+    list_filter = ["kind"]
+    search_fields = ["reason"]
+
+
+class ExportForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("phone"), max_length=20, required=False)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=30, required=False)
+    reason = forms.CharField(label=gettext_lazy("reason"), max_length=200)
+
+
+@admin.register(PersonalDataExport)
+class PersonalDataExportAdmin(DeskPageAdmin):
+    """Answer an access request: the person's data from every domain as one JSON file."""
+
+    def page_view(self, request):
+        import json
+
+        from django.http import HttpResponse
+
+        form = ExportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                data = privacy.export_person(
+                    phone=form.cleaned_data["phone"],
+                    id_number=form.cleaned_data["id_number"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                )
+            except GovernanceError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                response = HttpResponse(
+                    json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+                )
+                response["Content-Disposition"] = f'attachment; filename="personal-data-{data["request"]}.json"'
+                response["Cache-Control"] = "private, no-store"
+                return response
+        return self.render_page(request, "admin/governance/export.html", _("Export a person's data"), form=form)

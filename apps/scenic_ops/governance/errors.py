@@ -23,6 +23,10 @@ class Code(StrEnum):
     OWN_REVIEW = "own_review"
     ALREADY_SIGNED_OFF = "already_signed_off"
     REVIEW_NOT_DONE = "review_not_done"
+    NOT_ALLOWED = "not_allowed"
+    NO_SUBJECT = "no_subject"
+    BAD_SUBJECT = "bad_subject"
+    REASON_REQUIRED = "reason_required"
 
 
 MESSAGES = {
@@ -59,6 +63,7 @@ STATUS = {
     Code.OWN_REVIEW: 403,
     Code.ALREADY_SIGNED_OFF: 409,
     Code.REVIEW_NOT_DONE: 409,
+    Code.NOT_ALLOWED: 403,
 }
 
 

@@ -43,3 +43,28 @@ def open_alarm_incident(*, incident_kind, source, title, description, zone_code,
         longitude=longitude,
         now=now,
     )
+
+
+@hooks.listen("core.person_data_requested")
+def person_data(*, phone_index, id_index, now, **_payload):
+    """Complaints, consultations and praise the person sent (by their phone)."""
+    from scenic_ops.core.privacy import Section, when
+    from scenic_ops.service.models import Complaint
+
+    section = Section("service", "Complaints and enquiries sent from this phone number")
+    if phone_index:
+        for c in Complaint.objects.filter(phone_index=phone_index).order_by("received_at")[:1000]:
+            section.rows.append(
+                {
+                    "code": c.code,
+                    "kind": c.kind,
+                    "channel": c.channel,
+                    "subject": c.subject,
+                    "description": c.description,
+                    "state": c.state,
+                    "visitor": c.name_masked,
+                    "phone": c.phone_masked,
+                    "received_at": when(c.received_at),
+                }
+            )
+    return [section]

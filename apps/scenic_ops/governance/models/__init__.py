@@ -1,4 +1,5 @@
 from .budgets import Budget, BudgetEntry, BudgetVariance, Category
+from .privacy import DataRequest, PersonalDataExport
 from .security import Control, ControlResult, Layer, ReviewCycle, RiskReview
 from .training import Enrolment, Programme, Session, TrainingCertificate, TrainingCompliance
 
@@ -8,6 +9,8 @@ __all__ = [
     "BudgetVariance",
     "Category",
     "Control",
+    "DataRequest",
+    "PersonalDataExport",
     "ControlResult",
     "Layer",
     "ReviewCycle",
