@@ -40,7 +40,7 @@ def test_demo_builds_requests_in_several_states(roles):
     demo.build(out)
     demo.build(out)
     states = dict(ApprovalRequest.objects.values_list("title", "state"))
-    assert len(states) == 4
+    assert len(states) == 5
     assert states["售票窗口热敏打印机更换"] == "pending_head"
     assert states["游客中心轮椅和婴儿车补充"] == "pending_manager"
     assert states["节假日临时安保人员劳务费"] == "draft"
