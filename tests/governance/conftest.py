@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests import shared_fixtures
 from tests.service.conftest import make_complaint, service  # noqa: F401  (a person's complaints)
+from tests.shop.conftest import shop  # noqa: F401  (a buyer's orders)
 from tests.ticketing.conftest import tk  # noqa: F401  (a person's tickets)
 
 roles = shared_fixtures.roles

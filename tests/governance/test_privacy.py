@@ -75,3 +75,39 @@ def test_the_desk_page_downloads_the_file(make_user, roles):
     other = Client()
     other.force_login(make_user("sysadmin"))
     assert other.get("/admin/governance/personaldataexport/").status_code in (302, 403)
+
+
+def test_the_purge_job_clears_only_expired_personal_data_and_logs_it(make_complaint, shop, roles):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from scenic_ops.governance import retention
+    from scenic_ops.governance.models import DestructionLog
+    from scenic_ops.shop import services as shop_services
+    from scenic_ops.shop.models import Order
+    from tests.shop.conftest import cart
+
+    assert retention.ensure_defaults() == 2 and retention.ensure_defaults() == 0
+    now = timezone.now()
+    long_ago = now - dt.timedelta(days=1200)  # past the three years of the default policies
+    old_complaint = make_complaint(phone=ME, description="很久以前的投诉：缆车停运没有通知。", now=long_ago)
+    new_complaint = make_complaint(phone=OTHER, description="上周的投诉：卫生间排队。", now=now - dt.timedelta(days=7))
+    old_order = shop_services.checkout(cart(("fan-1", 1), phone_number=ME), now=long_ago)
+    Order.objects.filter(pk=old_order.pk).update(status=Order.Status.COMPLETED)
+    new_order = shop_services.checkout(cart(("fan-1", 1), phone_number=OTHER))
+
+    logs = {log.data_class: log for log in retention.purge(now)}
+    assert logs["complaint_contact"].counts == {"service": 1} and logs["shop_contact"].counts == {"shop": 1}
+    old_complaint.refresh_from_db()
+    new_complaint.refresh_from_db()
+    assert old_complaint.phone_enc is None and old_complaint.name_enc is None and old_complaint.phone_index == ""
+    assert old_complaint.phone_masked and "缆车停运" in old_complaint.description  # the record stays, masked
+    assert new_complaint.phone_enc is not None
+    old_order.refresh_from_db()
+    new_order.refresh_from_db()
+    assert old_order.contact_phone_enc is None and old_order.address_enc is None and old_order.contact_phone_masked
+    assert new_order.contact_phone_enc is not None and new_order.address_enc is not None
+    # the next run finds nothing more, and says so
+    again = {log.data_class: log.total for log in retention.purge(now + dt.timedelta(days=1))}
+    assert again == {"complaint_contact": 0, "shop_contact": 0} and DestructionLog.objects.count() == 4

@@ -27,9 +27,11 @@ from scenic_ops.governance.models import (
     Control,
     ControlResult,
     DataRequest,
+    DestructionLog,
     Enrolment,
     PersonalDataExport,
     Programme,
+    RetentionPolicy,
     ReviewCycle,
     RiskReview,
     Session,
@@ -502,3 +504,22 @@ class PersonalDataExportAdmin(DeskPageAdmin):
                 response["Cache-Control"] = "private, no-store"
                 return response
         return self.render_page(request, "admin/governance/export.html", _("Export a person's data"), form=form)
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(ModelAdmin):
+    list_display = ["data_class", "keep_days", "active", "note"]
+    readonly_fields = ["data_class"]
+
+    def has_add_permission(self, request):
+        return False  # one row per data class, written by the data patch
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DestructionLog)
+class DestructionLogAdmin(ReadOnlyAdmin):
+    list_display = ["run_at", "data_class", "cutoff", "total", "counts"]
+    list_filter = ["data_class"]
+    date_hierarchy = "run_at"

@@ -3,15 +3,12 @@ session's QR code (shown in the classroom)."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from scenic_ops.core import qr
 from scenic_ops.governance import training
 from scenic_ops.governance.errors import GovernanceError
 from scenic_ops.governance.models import Enrolment, Session
@@ -45,8 +42,4 @@ def sign_in(request, code: str):
 def session_qr(request, pk: int):
     session = get_object_or_404(Session, pk=pk)
     url = request.build_absolute_uri(reverse("governance:sign-in", args=[session.sign_in_code]))
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
-    response = HttpResponse(buffer.getvalue(), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr.png_response(url, scale=8)

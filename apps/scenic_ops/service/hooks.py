@@ -68,3 +68,14 @@ def person_data(*, phone_index, id_index, now, **_payload):
                 }
             )
     return [section]
+
+
+@hooks.listen("core.retention_due")
+def purge_complaint_contacts(*, data_class, cutoff, now, **_payload):
+    """Complaints received before the cut-off keep their text and masked contact, not the name and phone."""
+    from scenic_ops.service.models import Complaint
+
+    if data_class != "complaint_contact":
+        return {}
+    old = Complaint.objects.filter(received_at__lt=cutoff).exclude(name_enc__isnull=True, phone_enc__isnull=True)
+    return {"service": old.update(name_enc=None, phone_enc=None, phone_index="")}

@@ -46,3 +46,18 @@ def person_data(*, phone_index, id_index, now, **_payload):
             }
         )
     return [member, orders]
+
+
+@hooks.listen("core.retention_due")
+def purge_order_contacts(*, data_class, cutoff, now, **_payload):
+    """Closed orders placed before the cut-off keep their masked contact, not the name, phone and address."""
+    from scenic_ops.shop.models import Order
+
+    if data_class != "shop_contact":
+        return {}
+    old = (
+        Order.objects.filter(created_at__lt=cutoff)
+        .exclude(status=Order.Status.PENDING)
+        .exclude(contact_name_enc__isnull=True, contact_phone_enc__isnull=True, address_enc__isnull=True)
+    )
+    return {"shop": old.update(contact_name_enc=None, contact_phone_enc=None, contact_phone_index="", address_enc=None)}

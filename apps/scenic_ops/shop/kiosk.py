@@ -9,15 +9,13 @@ A phone number is optional here: without one the sale is the point's walk-in cus
 
 from __future__ import annotations
 
-import io
-
-import segno
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from scenic_ops.core import qr
 from scenic_ops.core.visitor import visitor_page
 from scenic_ops.shop import selectors, services
 from scenic_ops.shop.errors import ShopError
@@ -127,8 +125,4 @@ def kiosk_pay_qr(request, point: str, token: str):
     if payment is None:
         raise Http404
     url = request.build_absolute_uri(reverse("shop:sandbox-pay", args=[payment.reference]))
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
-    response = HttpResponse(buffer.getvalue(), content_type="image/png")
-    response["Cache-Control"] = "no-store"
-    return response
+    return qr.png_response(url)

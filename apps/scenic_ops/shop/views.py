@@ -9,11 +9,9 @@ session (`cart.py`); checkout is `services.checkout`, with the total the buyer s
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-import segno
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from scenic_ops.core import qr
 from scenic_ops.core.visitor import elder_mode, visitor_page
 from scenic_ops.shop import cart, selectors, services
 from scenic_ops.shop.errors import Code, ShopError
@@ -325,11 +324,7 @@ def pickup_qr(request, token: str):
     found = selectors.order_for_token(token)
     if found is None or not found.pickup_code:
         raise Http404
-    buffer = io.BytesIO()
-    segno.make(found.pickup_code, error="m").save(buffer, kind="png", scale=6, border=2)
-    response = HttpResponse(buffer.getvalue(), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr.png_response(found.pickup_code)
 
 
 @never_cache

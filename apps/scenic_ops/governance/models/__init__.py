@@ -1,5 +1,5 @@
 from .budgets import Budget, BudgetEntry, BudgetVariance, Category
-from .privacy import DataRequest, PersonalDataExport
+from .privacy import DataClass, DataRequest, DestructionLog, PersonalDataExport, RetentionPolicy
 from .security import Control, ControlResult, Layer, ReviewCycle, RiskReview
 from .training import Enrolment, Programme, Session, TrainingCertificate, TrainingCompliance
 
@@ -9,7 +9,10 @@ __all__ = [
     "BudgetVariance",
     "Category",
     "Control",
+    "DataClass",
     "DataRequest",
+    "DestructionLog",
+    "RetentionPolicy",
     "PersonalDataExport",
     "ControlResult",
     "Layer",

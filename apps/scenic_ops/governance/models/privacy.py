@@ -41,3 +41,43 @@ class PersonalDataExport(DataRequest):
         proxy = True
         verbose_name = _("export a person's data")
         verbose_name_plural = _("export a person's data")
+
+
+class DataClass(models.TextChoices):
+    COMPLAINT_CONTACT = "complaint_contact", _("Complaint senders' names and phones")
+    SHOP_CONTACT = "shop_contact", _("Shop buyers' names, phones and addresses on orders")
+
+
+class RetentionPolicy(models.Model):
+    """How long one class of personal data is kept before the purge job removes it."""
+
+    data_class = models.CharField(_("data class"), max_length=20, choices=DataClass.choices, unique=True)
+    keep_days = models.PositiveIntegerField(_("keep (days)"))
+    active = models.BooleanField(_("purge"), default=True)
+    note = models.CharField(_("basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        ordering = ["data_class"]
+
+    def __str__(self) -> str:
+        return self.get_data_class_display()
+
+
+class DestructionLog(models.Model):
+    """One purge of one data class: what was older than the cut-off and how many records each domain cleared."""
+
+    data_class = models.CharField(_("data class"), max_length=20, choices=DataClass.choices)
+    cutoff = models.DateTimeField(_("older than"))
+    counts = models.JSONField(_("records cleared"), default=dict)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    run_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("destruction log")
+        verbose_name_plural = _("destruction log")
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_data_class_display()} {self.run_at:%Y-%m-%d}"
