@@ -21,6 +21,7 @@ from scenic_ops.core.dashboard import Card
 from scenic_ops.governance import budgets, privacy, security, training
 from scenic_ops.governance.errors import MESSAGES, Code, GovernanceError
 from scenic_ops.governance.models import (
+    Award,
     Budget,
     BudgetEntry,
     BudgetVariance,
@@ -29,8 +30,12 @@ from scenic_ops.governance.models import (
     DataRequest,
     DestructionLog,
     Enrolment,
+    Funding,
+    Milestone,
     PersonalDataExport,
     Programme,
+    Project,
+    ProjectDocument,
     RetentionPolicy,
     ReviewCycle,
     RiskReview,
@@ -523,3 +528,43 @@ class DestructionLogAdmin(ReadOnlyAdmin):
     list_display = ["run_at", "data_class", "cutoff", "total", "counts"]
     list_filter = ["data_class"]
     date_hierarchy = "run_at"
+
+
+# --- smart-tourism projects ----------------------------------------------------------------------------
+
+
+class MilestoneInline(TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "due_on", "done_on"]
+
+
+class DocumentInline(TabularInline):
+    model = ProjectDocument
+    extra = 0
+    fields = ["kind", "title", "file", "dated"]
+
+
+class AwardInline(TabularInline):
+    model = Award
+    extra = 0
+    fields = ["name", "level", "issuer", "year"]
+
+
+class FundingInline(TabularInline):
+    model = Funding
+    extra = 0
+    fields = ["source", "amount", "received_on"]
+
+
+@admin.register(Project)
+class ProjectAdmin(ModelAdmin):
+    list_display = ["code", "name", "phase", "department", "owner", "investment", "completed_amount", "progress"]
+    list_filter = ["phase", "department"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["owner"]
+    inlines = [MilestoneInline, DocumentInline, AwardInline, FundingInline]
+
+    @display(description=gettext_lazy("completed"))
+    def progress(self, obj):
+        return f"{int(obj.completed_amount * 100 / obj.investment)} %" if obj.investment else "-"

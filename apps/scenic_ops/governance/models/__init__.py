@@ -1,9 +1,15 @@
 from .budgets import Budget, BudgetEntry, BudgetVariance, Category
 from .privacy import DataClass, DataRequest, DestructionLog, PersonalDataExport, RetentionPolicy
+from .projects import Award, Funding, Milestone, Project, ProjectDocument
 from .security import Control, ControlResult, Layer, ReviewCycle, RiskReview
 from .training import Enrolment, Programme, Session, TrainingCertificate, TrainingCompliance
 
 __all__ = [
+    "Award",
+    "Funding",
+    "Milestone",
+    "Project",
+    "ProjectDocument",
     "Budget",
     "BudgetEntry",
     "BudgetVariance",
