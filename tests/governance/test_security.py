@@ -25,6 +25,7 @@ def team(make_user):
             "auditor": make_user("security_auditor", display_name="马骏"),
             "other_auditor": make_user("security_auditor", display_name="审计二"),
             "manager": make_user("manager"),
+            "other_manager": make_user("manager"),
             "sysadmin": make_user("sysadmin"),
         },
     )
@@ -101,3 +102,39 @@ def test_only_another_auditor_signs_off_a_finished_review(team, roles):
     with pytest.raises(GovernanceError) as err:
         security.sign_off(cycle, team.auditor)
     assert err.value.code == "already_signed_off"
+
+
+def test_a_risk_acceptance_is_decided_by_another_person_and_lapses_at_its_date(team, roles):
+    from django.utils import timezone
+
+    from scenic_ops.governance.models import RiskAcceptance
+
+    security.load_library()
+    cycle = security.open_cycle(
+        name="自查", starts_on=dt.date(2026, 9, 1), due_on=dt.date(2026, 10, 31), user=team.admin
+    )
+    cycle.results.update(result=ControlResult.Result.COMPLIANT)
+    finding = RiskReview.objects.create(title="旧闸机固件无法升级", risk_level="low", cycle=cycle, raised_by=team.admin)
+    today = timezone.localdate()
+    with pytest.raises(GovernanceError) as err:
+        security.request_acceptance(finding, team.admin, reason="设备明年更换", expires_on=today)
+    assert err.value.code == "acceptance_in_the_past"
+    acceptance = security.request_acceptance(
+        finding, team.manager, reason="设备明年更换", expires_on=today + dt.timedelta(days=90)
+    )
+    with pytest.raises(GovernanceError) as err:
+        security.decide_acceptance(acceptance, team.manager, approve=True)
+    assert err.value.code == "own_acceptance"  # the requester cannot approve it
+    with pytest.raises(GovernanceError) as err:
+        security.decide_acceptance(acceptance, team.admin, approve=True)
+    assert err.value.code == "not_allowed"
+    assert "旧闸机" in security.blockers(cycle)[0]
+    security.decide_acceptance(acceptance, team.other_manager, approve=True)
+    assert security.blockers(cycle) == []  # an accepted risk no longer stops the sign-off
+    with pytest.raises(GovernanceError) as err:
+        security.decide_acceptance(acceptance, team.other_manager, approve=False)
+    assert err.value.code == "acceptance_decided"
+    later = timezone.now() + dt.timedelta(days=91)
+    assert security.expire_acceptances(later) == 1
+    assert RiskAcceptance.objects.get().state == "expired"
+    assert security.blockers(cycle) != []  # open again

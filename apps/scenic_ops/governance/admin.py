@@ -38,6 +38,7 @@ from scenic_ops.governance.models import (
     ProjectDocument,
     RetentionPolicy,
     ReviewCycle,
+    RiskAcceptance,
     RiskReview,
     Session,
     TrainingCertificate,
@@ -568,3 +569,46 @@ class ProjectAdmin(ModelAdmin):
     @display(description=gettext_lazy("completed"))
     def progress(self, obj):
         return f"{int(obj.completed_amount * 100 / obj.investment)} %" if obj.investment else "-"
+
+
+@admin.register(RiskAcceptance)
+class RiskAcceptanceAdmin(ModelAdmin):
+    """Asked for here; approved or refused by another person with the right (the manager)."""
+
+    list_display = ["finding", "expires_on", "state", "requested_by", "decided_by"]
+    list_filter = ["state"]
+    fields = ["finding", "reason", "expires_on", "state", "requested_by", "decided_by", "decided_at"]
+    readonly_fields = ["state", "requested_by", "decided_by", "decided_at"]
+    autocomplete_fields = ["finding"]
+    actions = ["approve_selected", "refuse_selected"]
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("governance.decide_riskacceptance")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            made = security.request_acceptance(
+                obj.finding, request.user, reason=obj.reason, expires_on=obj.expires_on
+            )
+        except GovernanceError as exc:
+            messages.error(request, exc.detail)
+            return None
+        obj.pk = made.pk
+        return None
+
+    def _decide(self, request, queryset, approve: bool):
+        for acceptance in queryset:
+            try:
+                security.decide_acceptance(acceptance, request.user, approve=approve)
+            except GovernanceError as exc:
+                messages.error(request, f"{acceptance}: {exc.detail}")
+
+    @action(description=gettext_lazy("Accept the risk"), permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @action(description=gettext_lazy("Refuse"), permissions=["decide"])
+    def refuse_selected(self, request, queryset):
+        self._decide(request, queryset, False)

@@ -27,6 +27,9 @@ class Code(StrEnum):
     NO_SUBJECT = "no_subject"
     BAD_SUBJECT = "bad_subject"
     REASON_REQUIRED = "reason_required"
+    OWN_ACCEPTANCE = "own_acceptance"
+    ACCEPTANCE_DECIDED = "acceptance_decided"
+    ACCEPTANCE_IN_THE_PAST = "acceptance_in_the_past"
 
 
 MESSAGES = {
@@ -64,6 +67,8 @@ STATUS = {
     Code.ALREADY_SIGNED_OFF: 409,
     Code.REVIEW_NOT_DONE: 409,
     Code.NOT_ALLOWED: 403,
+    Code.OWN_ACCEPTANCE: 403,
+    Code.ACCEPTANCE_DECIDED: 409,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop
 
 from scenic_ops.core.scheduling import scheduled
-from scenic_ops.governance import retention
+from scenic_ops.governance import retention, security
 
 
 @scheduled(
@@ -17,3 +17,14 @@ from scenic_ops.governance import retention
 )
 def retention_purge_task(now):
     return sum(log.total for log in retention.purge(now))
+
+
+@scheduled(
+    "governance_expire_risk_acceptances",
+    cron="5 0 * * *",
+    timeout=300,
+    queue="low",
+    description=gettext_noop("End accepted security risks past their date"),
+)
+def expire_risk_acceptances_task(now):
+    return security.expire_acceptances(now)

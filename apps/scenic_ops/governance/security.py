@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from scenic_ops.core.models import User
 from scenic_ops.governance.errors import Code, GovernanceError
-from scenic_ops.governance.models import Control, ControlResult, Layer, ReviewCycle, RiskReview
+from scenic_ops.governance.models import Control, ControlResult, Layer, ReviewCycle, RiskAcceptance, RiskReview
 
 LIBRARY = Path(__file__).parent / "controls"
 FINDING_DONE = ("closed", "rejected")
@@ -64,9 +64,16 @@ def add_result_rows(cycle: ReviewCycle) -> int:
 
 
 def blockers(cycle: ReviewCycle) -> list[str]:
-    """What stops the sign-off: controls not yet checked, findings not closed."""
+    """What stops the sign-off: controls not yet checked, findings neither closed nor under an accepted risk."""
     out = [str(r.control) for r in cycle.results.select_related("control").filter(result=ControlResult.Result.PENDING)]
-    out += [str(f) for f in RiskReview.objects.filter(cycle=cycle).exclude(state__in=FINDING_DONE)]
+    today = timezone.localdate()
+    accepted = RiskAcceptance.objects.filter(state=RiskAcceptance.State.APPROVED, expires_on__gte=today)
+    open_findings = (
+        RiskReview.objects.filter(cycle=cycle)
+        .exclude(state__in=FINDING_DONE)
+        .exclude(pk__in=accepted.values("finding_id"))
+    )
+    out += [str(f) for f in open_findings]
     return out
 
 
@@ -86,3 +93,38 @@ def sign_off(cycle: ReviewCycle, auditor: User, note: str = "", *, now: dt.datet
     cycle.signed_off_by, cycle.signed_off_at, cycle.sign_off_note = auditor, now or timezone.now(), note.strip()[:2000]
     cycle.save(update_fields=["status", "signed_off_by", "signed_off_at", "sign_off_note"])
     return cycle
+
+
+def request_acceptance(finding: RiskReview, user: User, *, reason: str, expires_on: dt.date) -> RiskAcceptance:
+    reason = reason.strip()
+    if not reason:
+        raise GovernanceError(Code.REASON_REQUIRED)
+    if expires_on <= timezone.localdate():
+        raise GovernanceError(Code.ACCEPTANCE_IN_THE_PAST)
+    return RiskAcceptance.objects.create(
+        finding=finding, reason=reason[:2000], expires_on=expires_on, requested_by=user
+    )
+
+
+@transaction.atomic
+def decide_acceptance(acceptance: RiskAcceptance, user: User, *, approve: bool, now: dt.datetime | None = None):
+    """Approve or refuse, once, by someone holding the right who did not ask for it."""
+    acceptance = RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
+    if not user.has_perm("governance.decide_riskacceptance"):
+        raise GovernanceError(Code.NOT_ALLOWED)
+    if acceptance.requested_by_id == user.pk:
+        raise GovernanceError(Code.OWN_ACCEPTANCE)
+    if acceptance.state != RiskAcceptance.State.REQUESTED:
+        raise GovernanceError(Code.ACCEPTANCE_DECIDED)
+    acceptance.state = RiskAcceptance.State.APPROVED if approve else RiskAcceptance.State.REJECTED
+    acceptance.decided_by, acceptance.decided_at = user, now or timezone.now()
+    acceptance.save(update_fields=["state", "decided_by", "decided_at"])
+    return acceptance
+
+
+def expire_acceptances(now: dt.datetime | None = None) -> int:
+    """Accepted risks past their date are no longer accepted (the daily job)."""
+    today = timezone.localdate(now or timezone.now())
+    return RiskAcceptance.objects.filter(state=RiskAcceptance.State.APPROVED, expires_on__lt=today).update(
+        state=RiskAcceptance.State.EXPIRED
+    )

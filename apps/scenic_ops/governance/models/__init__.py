@@ -1,7 +1,7 @@
 from .budgets import Budget, BudgetEntry, BudgetVariance, Category
 from .privacy import DataClass, DataRequest, DestructionLog, PersonalDataExport, RetentionPolicy
 from .projects import Award, Funding, Milestone, Project, ProjectDocument
-from .security import Control, ControlResult, Layer, ReviewCycle, RiskReview
+from .security import Control, ControlResult, Layer, ReviewCycle, RiskAcceptance, RiskReview
 from .training import Enrolment, Programme, Session, TrainingCertificate, TrainingCompliance
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "DataRequest",
     "DestructionLog",
     "RetentionPolicy",
+    "RiskAcceptance",
     "PersonalDataExport",
     "ControlResult",
     "Layer",

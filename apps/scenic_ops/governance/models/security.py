@@ -156,3 +156,43 @@ class RiskReview(AuditedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RiskAcceptance(models.Model):
+    """A finding the organisation decides to live with for a while (风险接受): approved by someone other
+    than who asked, and only until it expires; then the finding is open again."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting approval")
+        APPROVED = "approved", _("Accepted")
+        REJECTED = "rejected", _("Refused")
+        EXPIRED = "expired", _("Expired")
+
+    finding = models.ForeignKey(
+        RiskReview, verbose_name=_("security finding"), on_delete=models.CASCADE, related_name="acceptances"
+    )
+    reason = models.TextField(_("why the risk is accepted"))
+    expires_on = models.DateField(_("accepted until"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("risk acceptance")
+        verbose_name_plural = _("risk acceptances")
+        ordering = ["-created_at"]
+        permissions = [("decide_riskacceptance", "Can approve or refuse a risk acceptance")]
+
+    def __str__(self) -> str:
+        return f"{self.finding} → {self.expires_on}"
