@@ -589,9 +589,7 @@ class RiskAcceptanceAdmin(ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         try:
-            made = security.request_acceptance(
-                obj.finding, request.user, reason=obj.reason, expires_on=obj.expires_on
-            )
+            made = security.request_acceptance(obj.finding, request.user, reason=obj.reason, expires_on=obj.expires_on)
         except GovernanceError as exc:
             messages.error(request, exc.detail)
             return None
