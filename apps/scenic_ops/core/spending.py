@@ -18,6 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from scenic_ops.core import hooks
 
 APPROVED = hooks.define(
@@ -26,7 +29,18 @@ APPROVED = hooks.define(
     doc="Money committed or spent by an approved document; the budget owner checks it (strict).",
     strict=True,
 )
-CATEGORIES = ("repair", "materials", "purchase", "project", "training", "other")
+
+
+class Category(models.TextChoices):
+    """What an approved document spends on: the budget lines' categories (governance) and the
+    spending documents' (a budgeted approval request) are the same list."""
+
+    REPAIR = "repair", _("Repairs and maintenance")
+    MATERIALS = "materials", _("Materials and dispatch")
+    PURCHASE = "purchase", _("Purchases")
+    PROJECT = "project", _("Smart-tourism projects")
+    TRAINING = "training", _("Training")
+    OTHER = "other", _("Other")
 
 
 def approved(

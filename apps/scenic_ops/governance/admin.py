@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -216,6 +217,9 @@ class ProgrammeAdmin(ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     filter_horizontal = ["mandatory_for"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("mandatory_for__group")
+
     @display(description=gettext_lazy("mandatory for"))
     def roles(self, obj):
         return ", ".join(str(r) for r in obj.mandatory_for.all()) or "-"
@@ -238,9 +242,13 @@ class SessionAdmin(ModelAdmin):
     readonly_fields = ["sign_in"]
     inlines = [EnrolmentInline]
 
+    def get_queryset(self, request):
+        signed = Count("enrolments", filter=Q(enrolments__signed_in_at__isnull=False))
+        return super().get_queryset(request).annotate(n_enrolled=Count("enrolments"), n_signed=signed)
+
     @display(description=gettext_lazy("signed in"))
     def signed_in(self, obj):
-        return f"{obj.enrolments.filter(signed_in_at__isnull=False).count()} / {obj.enrolments.count()}"
+        return f"{obj.n_signed} / {obj.n_enrolled}"
 
     @display(description=gettext_lazy("sign-in QR code"))
     def sign_in(self, obj):
@@ -367,10 +375,13 @@ class ReviewCycleAdmin(ModelAdmin):
     inlines = [ResultInline, FindingInline]
     actions_detail = ["sign_off_link"]
 
+    def get_queryset(self, request):
+        checked = Count("results", filter=~Q(results__result=ControlResult.Result.PENDING))
+        return super().get_queryset(request).annotate(n_results=Count("results"), n_checked=checked)
+
     @display(description=gettext_lazy("checked"))
     def progress(self, obj):
-        done = obj.results.exclude(result=ControlResult.Result.PENDING).count()
-        return f"{done} / {obj.results.count()}"
+        return f"{obj.n_checked} / {obj.n_results}"
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status == ReviewCycle.Status.SIGNED_OFF:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from scenic_ops.core import qr
 from scenic_ops.governance import training
-from scenic_ops.governance.errors import GovernanceError
+from scenic_ops.governance.errors import Code, GovernanceError
 from scenic_ops.governance.models import Enrolment, Session
 
 
@@ -29,11 +29,8 @@ def sign_in(request, code: str):
         except GovernanceError as exc:
             context["error"], context["error_code"], status = exc.detail, exc.code, exc.status
     elif session is None:
-        context["error"], context["error_code"], status = (
-            str(GovernanceError("unknown_session").detail),
-            "unknown_session",
-            404,
-        )
+        missing = GovernanceError(Code.UNKNOWN_SESSION)
+        context["error"], context["error_code"], status = missing.detail, missing.code, missing.status
     return render(request, "governance/sign_in.html", context, status=status)
 
 

@@ -6,7 +6,7 @@ back (`release`). A reservation row changes state held → consumed | released b
 UPDATE first, and the stock moves only if that UPDATE changed the row: a job and a payment
 racing for the same reservation move the stock once. Pre-sale SKUs draw on their quota
 (`Sku.presale_sold < presale_quota`) instead of a point's stock; a flash sale also draws on its
-own quota. CHECK constraints back every rule in the database.
+own quota (both taken in the checkout's block, `sql.place`). CHECK constraints back every rule in the database.
 """
 
 from __future__ import annotations
@@ -37,18 +37,6 @@ def stock_ids(sku_id: int, point_ids: list[int]) -> list[int]:
 
     known = catalogue.get().stock_ids
     return [known[(sku_id, p)] for p in point_ids if (sku_id, p) in known]
-
-
-def take_presale(sku: Sku, quantity: int, *, label: str) -> None:
-    if not Sku.objects.filter(pk=sku.pk, presale_sold__lte=F("presale_quota") - quantity).update(
-        presale_sold=F("presale_sold") + quantity
-    ):
-        raise ShopError(Code.PRESALE_SOLD_OUT, item=label)
-
-
-def take_flash(sale: FlashSale, quantity: int, *, label: str) -> None:
-    if not FlashSale.objects.filter(pk=sale.pk, sold__lte=F("quota") - quantity).update(sold=F("sold") + quantity):
-        raise ShopError(Code.FLASH_SALE_SOLD_OUT, item=label)
 
 
 def consume(reservation: Reservation, now: dt.datetime) -> bool:

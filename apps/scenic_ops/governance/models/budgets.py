@@ -9,15 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
-
-
-class Category(models.TextChoices):
-    REPAIR = "repair", _("Repairs and maintenance")
-    MATERIALS = "materials", _("Materials and dispatch")
-    PURCHASE = "purchase", _("Purchases")
-    PROJECT = "project", _("Smart-tourism projects")
-    TRAINING = "training", _("Training")
-    OTHER = "other", _("Other")
+from scenic_ops.core.spending import Category
 
 
 class Budget(AuditedModel):

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scenic_ops.core.models import AuditedModel
+from scenic_ops.core.spending import Category
 
 
 class Priority(models.TextChoices):
@@ -16,17 +17,6 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
     URGENT = "urgent", _("Urgent")
-
-
-class Spending(models.TextChoices):
-    """What an approved request spends, for the budget check (`core.spending`); blank: it spends nothing."""
-
-    REPAIR = "repair", _("Repairs and maintenance")
-    MATERIALS = "materials", _("Materials and dispatch")
-    PURCHASE = "purchase", _("Purchases")
-    PROJECT = "project", _("Smart-tourism projects")
-    TRAINING = "training", _("Training")
-    OTHER = "other", _("Other")
 
 
 class ApprovalRequest(AuditedModel):
@@ -41,7 +31,7 @@ class ApprovalRequest(AuditedModel):
     budget_category = models.CharField(
         _("budget category"),
         max_length=12,
-        choices=Spending.choices,
+        choices=Category.choices,
         blank=True,
         help_text=_("Spending on a budget: checked against the department's line when it is approved."),
     )
